@@ -1,0 +1,181 @@
+//! Command-line definitions (clap derive). Syntax only: no work happens here;
+//! each command in `cmd/` turns these into a plain configuration.
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Keep score on expert forecasts: check the ledger, import staff CSVs, score
+/// forecasters (Brier, log, calibration, discrimination) and chart calibration.
+#[derive(Debug, Parser)]
+#[command(name = "hindsight", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// Ledger folder (holds forecasts/, outcomes/, hindsight.toml).
+    #[arg(
+        long,
+        global = true,
+        env = "HINDSIGHT_ROOT",
+        default_value = ".",
+        value_name = "DIR"
+    )]
+    pub root: PathBuf,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate the whole ledger and report every problem (exit 1 if any error).
+    Check(CheckArgs),
+    /// Add research staff's CSV files to the ledger, all or nothing.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Score every forecaster on resolved binary questions.
+    Score(ScoreArgs),
+    /// Draw charts.
+    #[command(subcommand)]
+    Chart(ChartCommand),
+    /// The main job: check, score and chart into reports/<as-of date>/.
+    Run(RunArgs),
+    /// Show the verbal probability lexicon, or look a phrase up.
+    Lexicon(LexiconArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Treat warnings as errors.
+    #[arg(long)]
+    pub strict: bool,
+    /// Print only problems, not the summary line.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import forecast rows (ledger columns, or the flat form with title and closes_on).
+    Forecasts(ImportArgs),
+    /// Import outcome rows (question_id, resolved_on, outcome, source, note).
+    Outcomes(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// CSV files to import.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Show what would be added; write nothing.
+    #[arg(long, short = 'n')]
+    pub dry_run: bool,
+    /// Who is importing (change log; recorded_by for rows without one).
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
+    /// Batch file name in forecasts/ or outcomes/ (default: each input file's name).
+    #[arg(long, value_name = "NAME")]
+    pub batch: Option<String>,
+    /// How to read dates like 03/04/2019 (refused without it).
+    #[arg(long, value_enum, value_name = "ORDER")]
+    pub date_order: Option<DateOrderArg>,
+    /// Seconds to wait for another import to release the ledger lock.
+    #[arg(long, default_value_t = 10, value_name = "SECONDS")]
+    pub wait: u64,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DateOrderArg {
+    Dmy,
+    Mdy,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+/// Options shared by everything that scores.
+#[derive(Debug, Args, Clone)]
+pub struct ScoringArgs {
+    /// Score as of this date: only forecasts made and outcomes resolved by then.
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    pub as_of: Option<NaiveDate>,
+    /// Number of equal-width calibration bins (default 10, or hindsight.toml).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub bins: Option<u16>,
+}
+
+#[derive(Debug, Args)]
+pub struct ScoreArgs {
+    #[command(flatten)]
+    pub scoring: ScoringArgs,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Only this forecaster (exact name).
+    #[arg(long, value_name = "NAME")]
+    pub forecaster: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ChartCommand {
+    /// Reliability diagram: forecast vs observed frequency per bin, with 95% Jeffreys intervals.
+    Calibration(ChartArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ChartArgs {
+    #[command(flatten)]
+    pub scoring: ScoringArgs,
+    /// Only this forecaster (exact name); default all forecasters.
+    #[arg(long, value_name = "NAME")]
+    pub forecaster: Option<String>,
+    /// PNG file to write.
+    #[arg(short, long, value_name = "FILE.png")]
+    pub output: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Report date (default: today); the report goes to reports/<date>/.
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    pub as_of: Option<NaiveDate>,
+    /// Number of equal-width calibration bins (default 10, or hindsight.toml).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub bins: Option<u16>,
+    /// Reports folder (default: reports/ in the ledger).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct LexiconArgs {
+    #[command(subcommand)]
+    pub command: Option<LexiconCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LexiconCommand {
+    /// Show how a phrase maps to a probability and where the mapping comes from.
+    Lookup {
+        /// The phrase, e.g. "cannot be ruled out".
+        phrase: String,
+    },
+}
+
+fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    hindsight::model::parse_iso_date(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,44 @@
+//! `hindsight chart calibration`: a reliability diagram as PNG.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use hindsight::matching::{MatchConfig, match_forecasts};
+use hindsight::report::reliability_chart;
+use hindsight::score::{Params, summarize};
+
+use crate::cli::{ChartArgs, ChartCommand, Cli};
+
+pub fn run(cli: &Cli, cmd: &ChartCommand) -> Result<ExitCode> {
+    let ChartCommand::Calibration(args) = cmd;
+    calibration(cli, args)
+}
+
+fn calibration(cli: &Cli, args: &ChartArgs) -> Result<ExitCode> {
+    let ledger = super::open_checked(&cli.root)?;
+    if let Some(name) = &args.forecaster {
+        super::check_forecaster(&ledger, name)?;
+    }
+    let settings = super::settings_with(&ledger, args.scoring.bins);
+    let set = match_forecasts(
+        &ledger,
+        &MatchConfig {
+            as_of: args.scoring.as_of,
+            forecaster: args.forecaster.clone(),
+        },
+    );
+    let params = Params {
+        bins: settings.bins,
+        log_clamp: settings.log_clamp,
+    };
+    let summary = summarize(&set.p, &set.y, params);
+    let who = args.forecaster.as_deref().unwrap_or("all forecasters");
+    let chart = reliability_chart(who, &summary, settings.bins, args.scoring.as_of);
+    hindsight::render::png::render_reliability_png(&chart, &args.output)?;
+    eprintln!(
+        "wrote {} ({} scored forecasts)",
+        args.output.display(),
+        summary.n
+    );
+    Ok(ExitCode::SUCCESS)
+}

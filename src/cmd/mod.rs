@@ -1,0 +1,126 @@
+//! One file per subcommand. Each turns its clap arguments into a plain
+//! configuration, runs the library pipeline and returns an exit code. Shared
+//! helpers (opening a checked ledger, writing to stdout) live here.
+
+pub mod chart;
+pub mod check;
+pub mod import;
+pub mod lexicon;
+pub mod run;
+pub mod score;
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Result;
+use hindsight::error::Rejected;
+use hindsight::ledger::{self, Ledger};
+use hindsight::matching::ScoredSet;
+use hindsight::render::terminal_safe;
+use hindsight::settings::Settings;
+
+/// Open the ledger for scoring: any error stops the command (exit 1) with
+/// every problem listed; warnings are printed and the command goes on.
+pub fn open_checked(root: &Path) -> Result<Ledger> {
+    let ledger = ledger::open(root)?;
+    if ledger.errors() > 0 {
+        return Err(Rejected(ledger.diagnostics.clone()).into());
+    }
+    let warnings = ledger.diagnostics.len();
+    if warnings > 0 {
+        eprintln!(
+            "hindsight: {} warning(s) in the ledger (see `hindsight check`); those forecasts are not scored",
+            warnings
+        );
+    }
+    Ok(ledger)
+}
+
+/// Apply command-line overrides to the ledger's settings.
+pub fn settings_with(ledger: &Ledger, bins: Option<u16>) -> Settings {
+    let mut s = ledger.settings.clone();
+    if let Some(b) = bins {
+        s.bins = b as usize;
+    }
+    s
+}
+
+/// Check that a forecaster named on the command line exists in the ledger.
+pub fn check_forecaster(ledger: &Ledger, name: &str) -> Result<()> {
+    if ledger.forecasts.iter().any(|f| f.forecaster == name) {
+        return Ok(());
+    }
+    let mut names: Vec<&str> = ledger
+        .forecasts
+        .iter()
+        .map(|f| f.forecaster.as_str())
+        .collect();
+    names.sort();
+    names.dedup();
+    let mut scored: Vec<(f64, &str)> = names
+        .iter()
+        .map(|n| {
+            (
+                strsim::normalized_levenshtein(&n.to_lowercase(), &name.to_lowercase()),
+                *n,
+            )
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let near: Vec<String> = scored
+        .iter()
+        .take(3)
+        .map(|(_, n)| format!("'{}'", terminal_safe(n)))
+        .collect();
+    anyhow::bail!(
+        "no forecaster named '{}' in the ledger{}",
+        terminal_safe(name),
+        if near.is_empty() {
+            String::new()
+        } else {
+            format!(" (nearest: {})", near.join(", "))
+        }
+    )
+}
+
+/// The lexicon description recorded in outputs.
+pub fn lexicon_name(ledger: &Ledger) -> &'static str {
+    if ledger
+        .files
+        .iter()
+        .any(|(p, _)| p == Path::new(ledger::SETTINGS_FILE))
+    {
+        "builtin (ICD 203 + hindsight commentary table) with hindsight.toml overrides"
+    } else {
+        "builtin (ICD 203 + hindsight commentary table)"
+    }
+}
+
+/// A one-line account of what was and was not scored.
+pub fn coverage_line(set: &ScoredSet) -> String {
+    let u = &set.unscored;
+    format!(
+        "Scored {} forecast(s) by {} forecaster(s). Not scored: {} pending, {} void, {} made after close, {} made after resolution{}.",
+        set.len(),
+        set.forecasters.len(),
+        u.pending,
+        u.void,
+        u.made_after_close,
+        u.made_after_resolution,
+        if u.not_binary > 0 {
+            format!(", {} on non-binary questions", u.not_binary)
+        } else {
+            String::new()
+        }
+    )
+}
+
+/// Write to stdout; a closed pipe (e.g. `| head`) is not an error.
+pub fn print_stdout(bytes: &[u8]) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|_| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}

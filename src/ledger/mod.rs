@@ -1,0 +1,652 @@
+//! The ledger: a folder of CSV files (questions, forecast batches, outcomes) and
+//! an optional `hindsight.toml`.
+//!
+//! Owns finding the ledger's files, reading them into the checked domain model
+//! with every problem reported as a located diagnostic (`load`), and writing
+//! them back safely (`write`, `import`). It does not match or score.
+
+pub mod import;
+pub mod normalize;
+pub mod table;
+pub mod write;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Diagnostic, Location, show};
+use crate::lexicon::Lexicon;
+use crate::model::{
+    Direction, Forecast, Kind, Outcome, OutcomeValue, Probability, Question, Stated,
+    check_question_id, parse_iso_date, parse_probability,
+};
+use crate::settings::{self, Settings};
+
+/// What a ledger file is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    Questions,
+    Forecasts,
+    Outcomes,
+    Settings,
+}
+
+/// A ledger file's content, with the path used in messages (relative to the root).
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub kind: FileKind,
+    pub path: PathBuf,
+    pub bytes: Vec<u8>,
+}
+
+impl Source {
+    pub fn sha256(&self) -> String {
+        hex(&Sha256::digest(&self.bytes))
+    }
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{:02x}", b)).collect()
+}
+
+pub const QUESTIONS_FILE: &str = "forecasts/questions.csv";
+pub const SETTINGS_FILE: &str = "hindsight.toml";
+
+/// List the ledger's files under `root`, in a stable order: settings, questions,
+/// forecast batches by name, outcome files by name.
+pub fn discover(root: &Path) -> Result<Vec<(FileKind, PathBuf)>> {
+    let mut out = Vec::new();
+    if root.join(SETTINGS_FILE).is_file() {
+        out.push((FileKind::Settings, PathBuf::from(SETTINGS_FILE)));
+    }
+    let forecasts = root.join("forecasts");
+    if !forecasts.is_dir() {
+        anyhow::bail!(
+            "{} is not a ledger: it has no forecasts/ folder (use --root DIR or HINDSIGHT_ROOT)",
+            root.display()
+        );
+    }
+    out.push((FileKind::Questions, PathBuf::from(QUESTIONS_FILE)));
+    for name in csv_names(&forecasts)? {
+        if name != "questions.csv" {
+            out.push((FileKind::Forecasts, Path::new("forecasts").join(name)));
+        }
+    }
+    let outcomes = root.join("outcomes");
+    if outcomes.is_dir() {
+        for name in csv_names(&outcomes)? {
+            out.push((FileKind::Outcomes, Path::new("outcomes").join(name)));
+        }
+    }
+    Ok(out)
+}
+
+fn csv_names(dir: &Path) -> Result<Vec<String>> {
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().to_string();
+        if name.to_ascii_lowercase().ends_with(".csv")
+            && !name.starts_with('.')
+            && entry.file_type()?.is_file()
+        {
+            names.push(name);
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// Read every ledger file under `root` into memory.
+pub fn read_sources(root: &Path) -> Result<Vec<Source>> {
+    let mut sources = Vec::new();
+    for (kind, rel) in discover(root)? {
+        let abs = root.join(&rel);
+        let bytes = if kind == FileKind::Questions && !abs.exists() {
+            anyhow::bail!(
+                "{}: missing: a ledger needs forecasts/questions.csv",
+                rel.display()
+            );
+        } else {
+            std::fs::read(&abs).with_context(|| format!("reading {}", abs.display()))?
+        };
+        sources.push(Source {
+            kind,
+            path: rel,
+            bytes,
+        });
+    }
+    Ok(sources)
+}
+
+/// A checked ledger: what could be read, plus every problem found.
+#[derive(Debug, Clone, Default)]
+pub struct Ledger {
+    pub settings: Settings,
+    pub lexicon: Lexicon,
+    pub questions: Vec<Question>,
+    pub forecasts: Vec<Forecast>,
+    pub outcomes: Vec<Outcome>,
+    /// Every input file with its SHA-256, in discovery order.
+    pub files: Vec<(PathBuf, String)>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Ledger {
+    pub fn errors(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.is_error()).count()
+    }
+
+    pub fn question_index(&self) -> HashMap<&str, usize> {
+        self.questions
+            .iter()
+            .enumerate()
+            .map(|(i, q)| (q.id.as_str(), i))
+            .collect()
+    }
+}
+
+/// Read and check the ledger under `root`.
+pub fn open(root: &Path) -> Result<Ledger> {
+    Ok(load(&read_sources(root)?))
+}
+
+/// Check ledger sources and build the domain model. Rows with errors are left
+/// out of the model; every problem is in `diagnostics`, sorted by file and line.
+pub fn load(sources: &[Source]) -> Ledger {
+    let mut ledger = Ledger {
+        lexicon: Lexicon::builtin(),
+        ..Ledger::default()
+    };
+    let mut diags = Vec::new();
+    for s in sources {
+        ledger.files.push((s.path.clone(), s.sha256()));
+    }
+    if let Some(s) = sources.iter().find(|s| s.kind == FileKind::Settings) {
+        match std::str::from_utf8(table::strip_bom(&s.bytes)) {
+            Ok(text) => {
+                let (settings, lexicon, d) = settings::parse(text, &Location::file(&s.path));
+                ledger.settings = settings;
+                ledger.lexicon = lexicon;
+                diags.extend(d);
+            }
+            Err(_) => diags.push(Diagnostic::error(
+                Location::file(&s.path),
+                "is not valid UTF-8",
+            )),
+        }
+    }
+    for s in sources.iter().filter(|s| s.kind == FileKind::Questions) {
+        load_questions(s, &mut ledger, &mut diags);
+    }
+    let qindex: HashMap<String, usize> = ledger
+        .questions
+        .iter()
+        .enumerate()
+        .map(|(i, q)| (q.id.clone(), i))
+        .collect();
+    let mut seen_forecasts: HashMap<String, Location> = HashMap::new();
+    for s in sources.iter().filter(|s| s.kind == FileKind::Forecasts) {
+        load_forecasts(s, &qindex, &mut seen_forecasts, &mut ledger, &mut diags);
+    }
+    for s in sources.iter().filter(|s| s.kind == FileKind::Outcomes) {
+        load_outcomes(s, &qindex, &mut ledger, &mut diags);
+    }
+    check_conflicting_outcomes(&mut ledger, &mut diags);
+    check_timing(&ledger, &qindex, &mut diags);
+    diags.sort_by(|a, b| {
+        (&a.location.file, a.location.line)
+            .cmp(&(&b.location.file, b.location.line))
+            .then(a.severity.cmp(&b.severity))
+    });
+    ledger.diagnostics = diags;
+    ledger
+}
+
+fn required<'a>(
+    t: &table::Table,
+    row: &'a table::Row,
+    name: &str,
+    loc: &Location,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<&'a str> {
+    let v = t.get(row, name);
+    if v.is_empty() {
+        diags.push(Diagnostic::error(
+            loc.with_field(name),
+            "is empty (required)",
+        ));
+        None
+    } else {
+        Some(v)
+    }
+}
+
+fn split_list(s: &str) -> Vec<String> {
+    s.split('|')
+        .map(|x| x.trim().to_string())
+        .filter(|x| !x.is_empty())
+        .collect()
+}
+
+fn load_questions(s: &Source, ledger: &mut Ledger, diags: &mut Vec<Diagnostic>) {
+    let (t, d) = table::read(&s.path, &s.bytes, Some(table::QUESTIONS), &[]);
+    diags.extend(d);
+    let Some(t) = t else { return };
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    for row in &t.rows {
+        let loc = Location::new(&s.path, row.line);
+        let before = diags.len();
+        let id = required(&t, row, "question_id", &loc, diags);
+        if let Some(id) = id {
+            if let Err(e) = check_question_id(id) {
+                diags.push(Diagnostic::error(loc.with_field("question_id"), e));
+            } else if let Some(first) = seen.get(id) {
+                diags.push(Diagnostic::error(
+                    loc.with_field("question_id"),
+                    format!(
+                        "duplicate id {} (first defined on line {})",
+                        show(id),
+                        first
+                    ),
+                ));
+            } else {
+                seen.insert(id.to_string(), row.line);
+            }
+        }
+        let title = required(&t, row, "title", &loc, diags);
+        let kind = required(&t, row, "kind", &loc, diags).and_then(|k| {
+            Kind::parse(k)
+                .map_err(|e| diags.push(Diagnostic::error(loc.with_field("kind"), e)))
+                .ok()
+        });
+        let closes_on = required(&t, row, "closes_on", &loc, diags).and_then(|v| {
+            parse_iso_date(v)
+                .map_err(|e| diags.push(Diagnostic::error(loc.with_field("closes_on"), e)))
+                .ok()
+        });
+        let opens_raw = t.get(row, "opens_on");
+        let opens_on = if opens_raw.is_empty() {
+            None
+        } else {
+            match parse_iso_date(opens_raw) {
+                Ok(d) => Some(d),
+                Err(e) => {
+                    diags.push(Diagnostic::error(loc.with_field("opens_on"), e));
+                    None
+                }
+            }
+        };
+        if let (Some(o), Some(c)) = (opens_on, closes_on)
+            && c < o
+        {
+            diags.push(Diagnostic::error(
+                loc.with_field("closes_on"),
+                format!("{} is before opens_on {}", c, o),
+            ));
+        }
+        let options = split_list(t.get(row, "options"));
+        if let Some(k) = kind
+            && matches!(k, Kind::Categorical | Kind::Ordinal)
+            && options.len() < 2
+        {
+            diags.push(Diagnostic::error(
+                loc.with_field("options"),
+                format!(
+                    "a {} question needs at least two |-separated options",
+                    k.as_str()
+                ),
+            ));
+        }
+        if diags.len() > before {
+            continue;
+        }
+        if let (Some(id), Some(title), Some(kind), Some(closes_on)) = (id, title, kind, closes_on) {
+            ledger.questions.push(Question {
+                id: id.to_string(),
+                title: title.to_string(),
+                kind,
+                options,
+                opens_on,
+                closes_on,
+                criteria: t.get(row, "criteria").to_string(),
+                tags: split_list(t.get(row, "tags")),
+                location: loc,
+            });
+        }
+    }
+}
+
+/// Resolve a forecast's stated probability: a number, or a phrase through the
+/// lexicon, then `direction`. Errors name the field and value.
+pub fn resolve_probability(
+    probability: &str,
+    verbal: &str,
+    direction: Direction,
+    lexicon: &Lexicon,
+) -> Result<(Probability, Stated), (&'static str, String)> {
+    let (p, stated) = if !probability.is_empty() {
+        let p = parse_probability(probability).map_err(|e| ("probability", e))?;
+        (p, Stated::Number(p.get()))
+    } else if !verbal.is_empty() {
+        match lexicon.lookup(verbal) {
+            Some(e) => {
+                let p = Probability::new(e.point).map_err(|e| ("verbal", e))?;
+                (
+                    p,
+                    Stated::Phrase {
+                        phrase: verbal.to_string(),
+                        point: e.point,
+                    },
+                )
+            }
+            None => {
+                let near = lexicon.suggest(verbal, 3);
+                return Err((
+                    "verbal",
+                    format!(
+                        "unknown phrase {}; nearest known: {} (add it to hindsight.toml [lexicon] to map it)",
+                        show(verbal),
+                        near.iter()
+                            .map(|s| format!("'{}'", s))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
+            }
+        }
+    } else {
+        return Err((
+            "probability",
+            "is empty and so is verbal: give a probability or an estimative phrase".to_string(),
+        ));
+    };
+    let p = match direction {
+        Direction::Yes => p,
+        Direction::No => p.complement(),
+    };
+    Ok((p, stated))
+}
+
+fn load_forecasts(
+    s: &Source,
+    qindex: &HashMap<String, usize>,
+    seen: &mut HashMap<String, Location>,
+    ledger: &mut Ledger,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let (t, d) = table::read(&s.path, &s.bytes, Some(table::FORECASTS), &[]);
+    diags.extend(d);
+    let Some(t) = t else { return };
+    if t.col("probability").is_none() && t.col("verbal").is_none() {
+        diags.push(Diagnostic::error(
+            Location::new(&s.path, 1),
+            "missing column: a forecast batch needs probability or verbal (or both)",
+        ));
+        return;
+    }
+    for row in &t.rows {
+        let loc = Location::new(&s.path, row.line);
+        let before = diags.len();
+        let id = required(&t, row, "forecast_id", &loc, diags);
+        if let Some(id) = id {
+            if id.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                diags.push(Diagnostic::error(
+                    loc.with_field("forecast_id"),
+                    format!("{} contains white space", show(id)),
+                ));
+            } else if let Some(first) = seen.get(id) {
+                diags.push(Diagnostic::error(
+                    loc.with_field("forecast_id"),
+                    format!(
+                        "duplicate id {} (first used at {}{})",
+                        show(id),
+                        first.file.display(),
+                        if first.line > 0 {
+                            format!(":{}", first.line)
+                        } else {
+                            String::new()
+                        }
+                    ),
+                ));
+            } else {
+                seen.insert(id.to_string(), loc.clone());
+            }
+        }
+        let qid = required(&t, row, "question_id", &loc, diags);
+        let question = qid.and_then(|q| match qindex.get(q) {
+            Some(&i) => Some(i),
+            None => {
+                diags.push(Diagnostic::error(
+                    loc.with_field("question_id"),
+                    format!("unknown question {} (not in {})", show(q), QUESTIONS_FILE),
+                ));
+                None
+            }
+        });
+        let forecaster = required(&t, row, "forecaster", &loc, diags);
+        let made_on = required(&t, row, "made_on", &loc, diags).and_then(|v| {
+            parse_iso_date(v)
+                .map_err(|e| diags.push(Diagnostic::error(loc.with_field("made_on"), e)))
+                .ok()
+        });
+        let direction = match Direction::parse(t.get(row, "direction")) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                diags.push(Diagnostic::error(loc.with_field("direction"), e));
+                None
+            }
+        };
+        let option = t.get(row, "option");
+        if let Some(qi) = question {
+            let q = &ledger.questions[qi];
+            if q.kind == Kind::Binary && !option.is_empty() {
+                diags.push(Diagnostic::error(
+                    loc.with_field("option"),
+                    format!("{} given for binary question {}", show(option), show(&q.id)),
+                ));
+            }
+        }
+        let prob = direction.and_then(|dir| {
+            resolve_probability(
+                t.get(row, "probability"),
+                t.get(row, "verbal"),
+                dir,
+                &ledger.lexicon,
+            )
+            .map_err(|(field, msg)| diags.push(Diagnostic::error(loc.with_field(field), msg)))
+            .ok()
+        });
+        if diags.len() > before {
+            continue;
+        }
+        if let (
+            Some(id),
+            Some(qid),
+            Some(forecaster),
+            Some(made_on),
+            Some(direction),
+            Some((p, stated)),
+        ) = (id, qid, forecaster, made_on, direction, prob)
+        {
+            ledger.forecasts.push(Forecast {
+                id: id.to_string(),
+                question_id: qid.to_string(),
+                forecaster: forecaster.to_string(),
+                made_on,
+                probability: p,
+                stated,
+                verbal: t.get(row, "verbal").to_string(),
+                direction,
+                option: option.to_string(),
+                quote: t.get(row, "quote").to_string(),
+                source: t.get(row, "source").to_string(),
+                recorded_by: t.get(row, "recorded_by").to_string(),
+                location: loc,
+            });
+        }
+    }
+}
+
+fn load_outcomes(
+    s: &Source,
+    qindex: &HashMap<String, usize>,
+    ledger: &mut Ledger,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let (t, d) = table::read(&s.path, &s.bytes, Some(table::OUTCOMES), &[]);
+    diags.extend(d);
+    let Some(t) = t else { return };
+    for row in &t.rows {
+        let loc = Location::new(&s.path, row.line);
+        let before = diags.len();
+        let qid = required(&t, row, "question_id", &loc, diags);
+        let question = qid.and_then(|q| match qindex.get(q) {
+            Some(&i) => Some(i),
+            None => {
+                diags.push(Diagnostic::error(
+                    loc.with_field("question_id"),
+                    format!("unknown question {} (not in {})", show(q), QUESTIONS_FILE),
+                ));
+                None
+            }
+        });
+        let resolved_on = required(&t, row, "resolved_on", &loc, diags).and_then(|v| {
+            parse_iso_date(v)
+                .map_err(|e| diags.push(Diagnostic::error(loc.with_field("resolved_on"), e)))
+                .ok()
+        });
+        let raw = required(&t, row, "outcome", &loc, diags);
+        let value = match (raw, question) {
+            (Some(v), Some(qi)) => {
+                let q = &ledger.questions[qi];
+                match q.kind {
+                    Kind::Binary => OutcomeValue::parse(v)
+                        .map_err(|e| diags.push(Diagnostic::error(loc.with_field("outcome"), e)))
+                        .ok(),
+                    k => {
+                        diags.push(Diagnostic::error(
+                            loc.with_field("outcome"),
+                            format!(
+                                "{}: outcomes of {} questions are not supported yet (question {})",
+                                show(v),
+                                k.as_str(),
+                                show(&q.id)
+                            ),
+                        ));
+                        None
+                    }
+                }
+            }
+            _ => None,
+        };
+        if diags.len() > before {
+            continue;
+        }
+        if let (Some(qid), Some(resolved_on), Some(value)) = (qid, resolved_on, value) {
+            ledger.outcomes.push(Outcome {
+                question_id: qid.to_string(),
+                resolved_on,
+                value,
+                source: t.get(row, "source").to_string(),
+                note: t.get(row, "note").to_string(),
+                location: loc,
+            });
+        }
+    }
+}
+
+/// Two records for one question: the same value is a harmless repeat (the
+/// earliest date counts); different values are an error and the question is
+/// left unresolved.
+fn check_conflicting_outcomes(ledger: &mut Ledger, diags: &mut Vec<Diagnostic>) {
+    let mut first: HashMap<String, usize> = HashMap::new();
+    let mut drop = vec![false; ledger.outcomes.len()];
+    let mut conflicted: Vec<String> = Vec::new();
+    for (i, o) in ledger.outcomes.iter().enumerate() {
+        match first.get(&o.question_id) {
+            None => {
+                first.insert(o.question_id.clone(), i);
+            }
+            Some(&j) => {
+                let a = &ledger.outcomes[j];
+                if a.value != o.value {
+                    diags.push(Diagnostic::error(
+                        o.location.with_field("outcome"),
+                        format!(
+                            "two different outcomes for question {}: {} here, {} at {}:{}",
+                            show(&o.question_id),
+                            o.value.as_str(),
+                            a.value.as_str(),
+                            a.location.file.display(),
+                            a.location.line
+                        ),
+                    ));
+                    conflicted.push(o.question_id.clone());
+                } else if a.resolved_on != o.resolved_on {
+                    diags.push(Diagnostic::warning(
+                        o.location.with_field("resolved_on"),
+                        format!(
+                            "question {} already resolved {} on {} at {}:{}; the earlier date is used",
+                            show(&o.question_id),
+                            a.value.as_str(),
+                            a.resolved_on,
+                            a.location.file.display(),
+                            a.location.line
+                        ),
+                    ));
+                    if o.resolved_on < a.resolved_on {
+                        drop[j] = true;
+                        first.insert(o.question_id.clone(), i);
+                    } else {
+                        drop[i] = true;
+                    }
+                } else {
+                    drop[i] = true;
+                }
+            }
+        }
+    }
+    let mut i = 0;
+    ledger.outcomes.retain(|o| {
+        let keep = !drop[i] && !conflicted.contains(&o.question_id);
+        i += 1;
+        keep
+    });
+}
+
+/// Warnings for forecasts that can never be scored because of their dates.
+fn check_timing(ledger: &Ledger, qindex: &HashMap<String, usize>, diags: &mut Vec<Diagnostic>) {
+    let outcome_of: HashMap<&str, &Outcome> = ledger
+        .outcomes
+        .iter()
+        .map(|o| (o.question_id.as_str(), o))
+        .collect();
+    for f in &ledger.forecasts {
+        let Some(&qi) = qindex.get(&f.question_id) else {
+            continue;
+        };
+        let q = &ledger.questions[qi];
+        if f.made_on > q.closes_on {
+            diags.push(Diagnostic::warning(
+                f.location.with_field("made_on"),
+                format!(
+                    "{} is after question {} closed on {}: not scored",
+                    f.made_on, q.id, q.closes_on
+                ),
+            ));
+        } else if let Some(o) = outcome_of.get(q.id.as_str())
+            && f.made_on >= o.resolved_on
+        {
+            diags.push(Diagnostic::warning(
+                f.location.with_field("made_on"),
+                format!(
+                    "{} is on or after question {} resolved on {}: not scored",
+                    f.made_on, q.id, o.resolved_on
+                ),
+            ));
+        }
+    }
+}

@@ -1,0 +1,206 @@
+//! Matching forecasts to questions and outcomes under the as-of rules.
+//!
+//! Owns the data contract's rule for which forecasts are scored: the question
+//! has a non-void outcome, `made_on <= closes_on` and `made_on < resolved_on`;
+//! with an as-of date only forecasts made and outcomes resolved on or before it
+//! count. Produces a columnar [`ScoredSet`] (probabilities, outcomes, question
+//! indices, grouped by forecaster) and a status for every forecast, so that each
+//! unscored forecast is counted under its reason. It does not compute scores.
+
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::ledger::Ledger;
+use crate::model::{Kind, OutcomeValue};
+
+/// Why a forecast is or is not scored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Scored,
+    /// No outcome yet (or none by the as-of date), or the forecast was made after the as-of date.
+    Pending,
+    Void,
+    MadeAfterClose,
+    MadeAfterResolution,
+    /// The question is not binary; only binary questions are scored so far.
+    NotBinary,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Scored => "scored",
+            Status::Pending => "pending",
+            Status::Void => "void",
+            Status::MadeAfterClose => "made_after_close",
+            Status::MadeAfterResolution => "made_after_resolution",
+            Status::NotBinary => "not_binary",
+        }
+    }
+}
+
+/// Counts of unscored forecasts by reason.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Unscored {
+    pub pending: usize,
+    pub void: usize,
+    pub made_after_close: usize,
+    pub made_after_resolution: usize,
+    pub not_binary: usize,
+}
+
+impl Unscored {
+    pub fn total(&self) -> usize {
+        self.pending
+            + self.void
+            + self.made_after_close
+            + self.made_after_resolution
+            + self.not_binary
+    }
+}
+
+/// What to match.
+#[derive(Debug, Clone, Default)]
+pub struct MatchConfig {
+    pub as_of: Option<NaiveDate>,
+    /// Only this forecaster's forecasts (exact name).
+    pub forecaster: Option<String>,
+}
+
+/// Scored forecasts in columns, grouped by forecaster (names in sorted order).
+#[derive(Debug, Clone, Default)]
+pub struct ScoredSet {
+    pub forecasters: Vec<String>,
+    /// `groups[i]` is the range of rows belonging to `forecasters[i]`.
+    pub groups: Vec<Range<usize>>,
+    /// P(yes) per scored forecast.
+    pub p: Vec<f64>,
+    /// Outcome per scored forecast (true = yes).
+    pub y: Vec<bool>,
+    /// Index into `Ledger::questions` per scored forecast.
+    pub question: Vec<u32>,
+    /// Index into `Ledger::forecasts` per scored forecast.
+    pub forecast: Vec<u32>,
+    /// Status of every forecast in the ledger (same order as `Ledger::forecasts`);
+    /// forecasts filtered out by `MatchConfig::forecaster` are `None`.
+    pub status: Vec<Option<Status>>,
+    pub unscored: Unscored,
+}
+
+impl ScoredSet {
+    pub fn len(&self) -> usize {
+        self.p.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.p.is_empty()
+    }
+}
+
+/// Match the ledger's forecasts to outcomes.
+pub fn match_forecasts(ledger: &Ledger, config: &MatchConfig) -> ScoredSet {
+    let qindex = ledger.question_index();
+    let outcome_of: HashMap<&str, (NaiveDate, OutcomeValue)> = ledger
+        .outcomes
+        .iter()
+        .filter(|o| config.as_of.is_none_or(|d| o.resolved_on <= d))
+        .map(|o| (o.question_id.as_str(), (o.resolved_on, o.value)))
+        .collect();
+    let mut set = ScoredSet {
+        status: vec![None; ledger.forecasts.len()],
+        ..ScoredSet::default()
+    };
+    let mut by_forecaster: BTreeMap<&str, Vec<(f64, bool, u32, u32)>> = BTreeMap::new();
+    for (fi, f) in ledger.forecasts.iter().enumerate() {
+        if let Some(name) = &config.forecaster
+            && &f.forecaster != name
+        {
+            continue;
+        }
+        let Some(&qi) = qindex.get(f.question_id.as_str()) else {
+            continue;
+        };
+        let q = &ledger.questions[qi];
+        let status = if config.as_of.is_some_and(|d| f.made_on > d) {
+            Status::Pending
+        } else if q.kind != Kind::Binary {
+            Status::NotBinary
+        } else if f.made_on > q.closes_on {
+            Status::MadeAfterClose
+        } else {
+            match outcome_of.get(q.id.as_str()) {
+                None => Status::Pending,
+                Some((_, OutcomeValue::Void)) => Status::Void,
+                Some((resolved_on, _)) if f.made_on >= *resolved_on => Status::MadeAfterResolution,
+                Some((_, value)) => {
+                    by_forecaster
+                        .entry(f.forecaster.as_str())
+                        .or_default()
+                        .push((
+                            f.probability.get(),
+                            *value == OutcomeValue::Yes,
+                            qi as u32,
+                            fi as u32,
+                        ));
+                    Status::Scored
+                }
+            }
+        };
+        match status {
+            Status::Pending => set.unscored.pending += 1,
+            Status::Void => set.unscored.void += 1,
+            Status::MadeAfterClose => set.unscored.made_after_close += 1,
+            Status::MadeAfterResolution => set.unscored.made_after_resolution += 1,
+            Status::NotBinary => set.unscored.not_binary += 1,
+            Status::Scored => {}
+        }
+        set.status[fi] = Some(status);
+    }
+    for (name, rows) in by_forecaster {
+        let start = set.p.len();
+        for (p, y, q, f) in rows {
+            set.p.push(p);
+            set.y.push(y);
+            set.question.push(q);
+            set.forecast.push(f);
+        }
+        set.forecasters.push(name.to_string());
+        set.groups.push(start..set.p.len());
+    }
+    set
+}
+
+/// Questions still open at the as-of date (no outcome by then), with the number
+/// of forecasts made on them by then, ordered by deadline.
+pub fn pending_questions(ledger: &Ledger, as_of: Option<NaiveDate>) -> Vec<(usize, usize)> {
+    let resolved: std::collections::HashSet<&str> = ledger
+        .outcomes
+        .iter()
+        .filter(|o| as_of.is_none_or(|d| o.resolved_on <= d))
+        .map(|o| o.question_id.as_str())
+        .collect();
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for f in &ledger.forecasts {
+        if as_of.is_none_or(|d| f.made_on <= d) {
+            *counts.entry(f.question_id.as_str()).or_default() += 1;
+        }
+    }
+    let mut out: Vec<(usize, usize)> = ledger
+        .questions
+        .iter()
+        .enumerate()
+        .filter(|(_, q)| !resolved.contains(q.id.as_str()))
+        .filter_map(|(i, q)| counts.get(q.id.as_str()).map(|&n| (i, n)))
+        .collect();
+    out.sort_by_key(|&(i, _)| {
+        (
+            ledger.questions[i].closes_on,
+            ledger.questions[i].id.clone(),
+        )
+    });
+    out
+}
