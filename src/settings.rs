@@ -73,7 +73,7 @@ pub fn parse(text: &str, file: &Location) -> (Settings, Lexicon, Vec<Diagnostic>
         let loc = Location::new(file.file.clone(), line_of(key)).with_field(key);
         match key.as_str() {
             "bins" => match value.as_integer() {
-                Some(b) if b >= 1 && b <= 1000 => settings.bins = b as usize,
+                Some(b) if (1..=1000).contains(&b) => settings.bins = b as usize,
                 _ => diags.push(Diagnostic::error(
                     loc,
                     format!("{} is not a whole number of bins from 1 to 1000", value),
@@ -146,7 +146,7 @@ fn lexicon_entry(phrase: &str, v: &toml::Value) -> Result<Entry, String> {
             v
         ));
     };
-    if !(0.0..=1.0).contains(&low) || !(low <= point && point <= high && high <= 1.0) {
+    if !((0.0..=1.0).contains(&low) && low <= point && point <= high && high <= 1.0) {
         return Err(format!(
             "needs 0 <= low <= p <= high <= 1, got low {} p {} high {}",
             low, point, high

@@ -184,6 +184,7 @@ pub fn read(
         return (None, diags);
     }
     let mut rows = Vec::new();
+    let mut lines = LineCounter::default();
     for rec in records {
         let rec = match rec {
             Ok(r) => r,
@@ -192,7 +193,10 @@ pub fn read(
                 continue;
             }
         };
-        let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        let line = rec
+            .position()
+            .map(|p| lines.line_at(bytes, p.byte() as usize))
+            .unwrap_or(0);
         if rec
             .iter()
             .all(|f| f.iter().all(|b| b.is_ascii_whitespace()))
@@ -248,6 +252,32 @@ pub fn read(
     )
 }
 
+/// The csv crate's record positions count lines wrongly after blank lines (it
+/// reports where it started reading, before skipping them). This finds the
+/// record's real first line from its byte offset, in one pass over the file.
+#[derive(Default)]
+struct LineCounter {
+    cursor: usize,
+    newlines: u64,
+}
+
+impl LineCounter {
+    fn line_at(&mut self, bytes: &[u8], offset: usize) -> u64 {
+        let mut start = offset.min(bytes.len());
+        while start < bytes.len() && (bytes[start] == b'\n' || bytes[start] == b'\r') {
+            start += 1;
+        }
+        if start >= self.cursor {
+            self.newlines += bytes[self.cursor..start]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count() as u64;
+            self.cursor = start;
+        }
+        self.newlines + 1
+    }
+}
+
 fn csv_error(path: &Path, e: &csv::Error) -> Diagnostic {
     let line = e.position().map(|p| p.line()).unwrap_or(0);
     Diagnostic::error(Location::new(path, line), format!("unreadable CSV: {}", e))
@@ -272,6 +302,15 @@ mod tests {
         assert_eq!(t.get(&t.rows[0], "question_id"), "a");
         assert_eq!(t.rows[1].line, 5);
         assert_eq!(t.get(&t.rows[1], "outcome"), "multi\nline");
+    }
+
+    #[test]
+    fn line_numbers_survive_blank_lines_and_crlf() {
+        let text = "question_id,resolved_on,outcome\r\na,2019-01-01,yes\r\n\r\n\r\nb,\"x\r\ny\",z\r\nc,1,2\r\n\n\nd,1,2\n";
+        let (t, d) = read(Path::new("o.csv"), text.as_bytes(), None, &[]);
+        assert!(d.is_empty());
+        let lines: Vec<u64> = t.unwrap().rows.iter().map(|r| r.line).collect();
+        assert_eq!(lines, vec![2, 5, 7, 10]);
     }
 
     #[test]

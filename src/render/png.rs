@@ -211,27 +211,52 @@ where
     for py in &ys {
         fill_rect(root, Rect::new(plot.x0, *py, plot.x1 - plot.x0, 1.0), grid)?;
     }
+    // Thin out labels that would collide (small outputs): label every
+    // `stride`-th tick, stride from 1, 2, 5, 10; grid lines stay on all ticks.
+    let (_, label_h) = measure_text("0", m.tick_size as f32)?;
+    let min_gap = |v: &[f64]| {
+        v.windows(2)
+            .map(|p| (p[1] - p[0]).abs())
+            .fold(f64::INFINITY, f64::min)
+    };
+    let stride_for = |spacing: f64, need: f64| {
+        [1usize, 2, 5, 10]
+            .into_iter()
+            .find(|k| *k as f64 * spacing >= need)
+            .unwrap_or(10)
+    };
     let mut widest = 0.0f64;
     if x.labels {
-        for (px, t) in xs.iter().zip(x.ticks) {
+        let mut wx = 0.0f64;
+        for t in x.ticks {
+            wx = wx.max(measure_text(&(x.fmt)(t), m.tick_size as f32)?.0 as f64);
+        }
+        let stride = stride_for(min_gap(&xs), wx + 6.0 * m.s);
+        for (i, (px, t)) in xs.iter().zip(x.ticks).enumerate() {
             fill_rect(root, Rect::new(*px, plot.y1, 1.0, m.tick_len), axis)?;
-            root.draw_text(
-                &(x.fmt)(t),
-                &tick_style,
-                (
-                    *px as i32,
-                    (plot.y1 + m.tick_len + 3.0 * m.s).round() as i32,
-                ),
-            )?;
+            if i % stride == 0 {
+                root.draw_text(
+                    &(x.fmt)(t),
+                    &tick_style,
+                    (
+                        *px as i32,
+                        (plot.y1 + m.tick_len + 3.0 * m.s).round() as i32,
+                    ),
+                )?;
+            }
         }
     }
     if y.labels {
-        for (py, t) in ys.iter().zip(y.ticks) {
+        let stride = stride_for(min_gap(&ys), label_h as f64 + 2.0 * m.s);
+        for (i, (py, t)) in ys.iter().zip(y.ticks).enumerate() {
             fill_rect(
                 root,
                 Rect::new(plot.x0 - m.tick_len, *py, m.tick_len, 1.0),
                 axis,
             )?;
+            if i % stride != 0 {
+                continue;
+            }
             let label = (y.fmt)(t);
             widest = widest.max(measure_text(&label, m.tick_size as f32)?.0 as f64);
             root.draw_text(
@@ -571,6 +596,10 @@ where
 
 /// Draw the full reliability diagram on `root` (any size; fonts and spacing
 /// scale with the smaller side, 900 px being the reference).
+///
+/// Meant for a [`TextBackend`] over a `BitMapBackend` (as set up by
+/// [`render_reliability_rgb`]): filled rectangles assume the bitmap backend's
+/// half-open pixel ranges, and text must go through `TextBackend`.
 pub fn draw_reliability<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     chart: &ReliabilityChart,
@@ -627,8 +656,8 @@ where
     let hist_max = chart.histogram.iter().copied().max().unwrap_or(0);
     let count_step = nice_count_step(hist_max);
     let count_ticks: Vec<f64> = (0..)
-        .map(|i| (i * count_step) as f64)
-        .take_while(|v| *v <= (hist_max.max(1) as f64) * 1.12)
+        .map(|i: u32| f64::from(i) * count_step as f64)
+        .take_while(|v| *v <= hist_max as f64 * 1.12)
         .collect();
     let count_top = (hist_max.max(1) as f64 * 1.12).max(*count_ticks.last().unwrap_or(&1.0));
     let prob_ticks: Vec<f64> = (0..=10).map(|i| i as f64 / 10.0).collect();
@@ -646,17 +675,19 @@ where
     let y_label_area = (desc_h as f64 + 10.0 * s + widest_tick + label_dist).ceil();
     let x_label_area = (label_dist + tick_h as f64 + 8.0 * s + desc_h as f64 + 2.0 * s).ceil();
 
+    // Vertical split: main plot, gap, histogram plot (+ its x labels).
     let avail = (hf - margin_b - top).max(100.0);
     let gap = 14.0 * s;
-    let hist_h = (avail * 0.25).round();
-    let main_h = (avail - hist_h - gap).round();
+    let plot_space = (avail - gap - x_label_area).max(60.0);
+    let hist_plot_h = (plot_space * 0.22).round();
+    let main_h = (plot_space - hist_plot_h).round();
 
     let main_area = root
         .clone()
         .shrink((0, top.round() as i32), (w, main_h as u32));
     let hist_area = root.clone().shrink(
         (0, (top + main_h + gap).round() as i32),
-        (w, (avail - main_h - gap).round() as u32),
+        (w, (hist_plot_h + x_label_area).round() as u32),
     );
 
     // --- Main panel -----------------------------------------------------------
@@ -964,4 +995,184 @@ where
     }
     stroke_rect(root, hist_plot, AXIS)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bin(lo: f64, n: usize, mean: f64, obs: f64, ci: (f64, f64)) -> ReliabilityBin {
+        ReliabilityBin {
+            bin_lo: lo,
+            bin_hi: lo + 0.1,
+            n,
+            mean_forecast: mean,
+            observed: obs,
+            ci_lo: ci.0,
+            ci_hi: ci.1,
+        }
+    }
+
+    fn ten_bins() -> ReliabilityChart {
+        ReliabilityChart {
+            title: "Calibration — all forecasters".into(),
+            subtitle: "n = 123 forecasts · Brier 0.1834 · bins of width 0.1".into(),
+            bins: (0..10)
+                .map(|i| {
+                    let m = i as f64 / 10.0 + 0.05;
+                    bin(
+                        i as f64 / 10.0,
+                        12,
+                        m,
+                        m,
+                        ((m - 0.2).max(0.0), (m + 0.2).min(1.0)),
+                    )
+                })
+                .collect(),
+            histogram: vec![12; 10],
+        }
+    }
+
+    fn empty() -> ReliabilityChart {
+        ReliabilityChart {
+            title: "Calibration — nobody".into(),
+            subtitle: "n = 0 forecasts".into(),
+            bins: vec![],
+            histogram: vec![0; 10],
+        }
+    }
+
+    fn non_white(rgb: &[u8]) -> usize {
+        rgb.chunks_exact(3)
+            .filter(|p| p != &[255, 255, 255])
+            .count()
+    }
+
+    /// Pixels of (nearly) exactly the marker colour.
+    fn marker_pixels(rgb: &[u8]) -> usize {
+        rgb.chunks_exact(3)
+            .filter(|p| p[0] == POINT.0 && p[1] == POINT.1 && p[2] == POINT.2)
+            .count()
+    }
+
+    fn tmp_path(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("hindsight-chart-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir.join(name)
+    }
+
+    fn decode(path: &Path) -> (u32, u32, Vec<u8>) {
+        let dec = ::png::Decoder::new(File::open(path).unwrap());
+        let mut reader = dec.read_info().unwrap();
+        let mut buf = vec![0; reader.output_buffer_size()];
+        let info = reader.next_frame(&mut buf).unwrap();
+        assert_eq!(info.color_type, ::png::ColorType::Rgb);
+        assert_eq!(info.bit_depth, ::png::BitDepth::Eight);
+        buf.truncate(info.buffer_size());
+        (info.width, info.height, buf)
+    }
+
+    #[test]
+    fn png_file_is_written_and_decodes() {
+        let path = tmp_path("ten.png");
+        render_reliability_png(&ten_bins(), &path).unwrap();
+        let (w, h, rgb) = decode(&path);
+        assert_eq!((w, h), DEFAULT_SIZE);
+        let ink = non_white(&rgb);
+        let total = (w * h) as usize;
+        assert!(ink > total / 50, "too blank: {ink} of {total} pixels");
+        assert!(ink < total / 2, "too dark: {ink} of {total} pixels");
+        assert!(
+            marker_pixels(&rgb) > 10 * 40,
+            "ten markers and bars are drawn"
+        );
+        // Identical to the in-memory render.
+        assert_eq!(rgb, render_reliability_rgb(&ten_bins(), w, h).unwrap());
+        std::fs::remove_file(&path).unwrap();
+    }
+
+    #[test]
+    fn empty_chart_renders_axes_and_note() {
+        let rgb = render_reliability_rgb(&empty(), 900, 900).unwrap();
+        assert!(non_white(&rgb) > 5_000, "axes, grid and text are drawn");
+        assert_eq!(marker_pixels(&rgb), 0, "no points");
+        // The note is centred in the main panel: some dark text pixels near
+        // the image's horizontal centre, in the upper half.
+        let dark_near_centre = (250..500)
+            .flat_map(|y| (350..550).map(move |x| (x, y)))
+            .filter(|(x, y)| rgb[(y * 900 + x) * 3] < 128)
+            .count();
+        assert!(dark_near_centre > 100);
+        let path = tmp_path("empty.png");
+        render_reliability_png(&ReliabilityChart::default(), &path).unwrap();
+        assert_eq!(decode(&path).0, 900);
+    }
+
+    #[test]
+    fn single_bin_and_edge_values_render() {
+        for (obs, ci) in [(0.0, (0.0, 0.85)), (1.0, (0.15, 1.0)), (0.5, (0.5, 0.5))] {
+            let chart = ReliabilityChart {
+                title: "Single".into(),
+                subtitle: String::new(),
+                bins: vec![bin(0.9, 1, 0.97, obs, ci)],
+                histogram: vec![0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
+            };
+            let rgb = render_reliability_rgb(&chart, 900, 900).unwrap();
+            assert!(
+                marker_pixels(&rgb) > 20,
+                "the point is visible at observed={obs}"
+            );
+        }
+    }
+
+    #[test]
+    fn hostile_inputs_do_not_panic() {
+        let chart = ReliabilityChart {
+            title: "Калибровка — Zoë Brontë, René ".repeat(20),
+            subtitle: "x".repeat(5000),
+            bins: vec![
+                bin(0.0, 3, f64::NAN, 0.5, (0.1, 0.9)),
+                bin(0.1, 3, 0.15, f64::INFINITY, (0.1, 0.9)),
+                bin(0.2, 3, 0.25, 0.3, (f64::NAN, 0.9)),
+                bin(0.3, 0, 0.35, 0.3, (0.1, 0.9)),
+                bin(0.4, 7, -0.4, 1.7, (0.9, 0.1)),
+                bin(0.5, usize::MAX, 0.55, 0.5, (0.4, 0.6)),
+            ],
+            histogram: vec![usize::MAX / 2, 0, 3],
+        };
+        for (w, h) in [(900, 900), (300, 300), (1600, 500)] {
+            render_reliability_rgb(&chart, w, h).unwrap();
+        }
+        let many = ReliabilityChart {
+            bins: (0..100)
+                .map(|i| bin(i as f64 / 100.0, 1, i as f64 / 100.0, 0.5, (0.0, 1.0)))
+                .collect(),
+            histogram: vec![1; 100],
+            ..ReliabilityChart::default()
+        };
+        render_reliability_rgb(&many, 900, 900).unwrap();
+    }
+
+    #[test]
+    fn bad_sizes_are_errors() {
+        assert!(render_reliability_rgb(&empty(), 0, 900).is_err());
+        assert!(render_reliability_rgb(&empty(), 900, 10).is_err());
+        assert!(render_reliability_rgb(&empty(), 100_000, 900).is_err());
+        assert!(write_png(&tmp_path("bad.png"), &[0; 5], 2, 2).is_err());
+    }
+
+    #[test]
+    fn tick_labels_are_clean() {
+        for i in 0..=10 {
+            let v = i as f64 * 0.1; // 0.30000000000000004 and friends
+            let s = fmt_prob(&v);
+            assert_eq!(s.len(), 3, "{v} -> {s}");
+        }
+        assert_eq!(fmt_prob(&-0.0), "0.0");
+        assert_eq!(fmt_prob(&-1e-12), "0.0");
+        assert_eq!(nice_count_step(0), 1);
+        assert_eq!(nice_count_step(3), 1);
+        assert_eq!(nice_count_step(22), 10);
+        assert_eq!(nice_count_step(1234), 500);
+    }
 }

@@ -487,3 +487,267 @@ impl<DB: DrawingBackend> DrawingBackend for TextBackend<DB> {
         Ok((l.width.ceil() as u32, l.height().ceil() as u32))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use plotters::prelude::*;
+    use plotters::style::text_anchor::Pos;
+
+    const W: u32 = 400;
+    const H: u32 = 200;
+
+    /// Draw `text` with `style` at `pos` on a white W x H canvas through
+    /// [`TextBackend`]; returns the RGB buffer.
+    fn render(text: &str, style: &TextStyle<'_>, pos: (i32, i32)) -> Vec<u8> {
+        let mut buf = vec![255u8; (W * H * 3) as usize];
+        {
+            let root =
+                TextBackend::new(BitMapBackend::with_buffer(&mut buf, (W, H))).into_drawing_area();
+            root.draw_text(text, style, pos).unwrap();
+            root.present().unwrap();
+        }
+        buf
+    }
+
+    /// Darkness (0..1) of pixel (x, y).
+    fn ink(buf: &[u8], x: u32, y: u32) -> f64 {
+        1.0 - buf[((y * W + x) * 3) as usize] as f64 / 255.0
+    }
+
+    /// Bounding box (x0, y0, x1, y1) inclusive of pixels with noticeable ink.
+    fn ink_bbox(buf: &[u8]) -> Option<(u32, u32, u32, u32)> {
+        let mut bb: Option<(u32, u32, u32, u32)> = None;
+        for y in 0..H {
+            for x in 0..W {
+                if ink(buf, x, y) > 0.25 {
+                    bb = Some(match bb {
+                        None => (x, y, x, y),
+                        Some((a, b, c, d)) => (a.min(x), b.min(y), c.max(x), d.max(y)),
+                    });
+                }
+            }
+        }
+        bb
+    }
+
+    fn style(size: f64) -> TextStyle<'static> {
+        TextStyle::from(FontDesc::new(
+            FontFamily::SansSerif,
+            size,
+            FontStyle::Normal,
+        ))
+    }
+
+    #[test]
+    fn embedded_font_parses_and_registers() {
+        assert!(font().is_ok());
+        assert!(register_fonts().is_ok());
+        assert!(register_fonts().is_ok(), "registration is idempotent");
+    }
+
+    #[test]
+    fn measurement_is_monotonic_in_length() {
+        let s = "Brier 0.1234 — Wavy AVAWA Tj ff fi · Ирина Ковалёва";
+        let mut last = -1.0f32;
+        let mut prefix = String::new();
+        for c in s.chars() {
+            prefix.push(c);
+            let (w, h) = measure_text(&prefix, 14.0).unwrap();
+            assert!(w > last, "width must grow: {prefix:?} {w} <= {last}");
+            assert!(h > 0.0);
+            last = w;
+        }
+        assert_eq!(measure_text("", 14.0).unwrap().0, 0.0);
+    }
+
+    #[test]
+    fn measurement_matches_ab_glyph_advance_sum() {
+        let font = font().unwrap();
+        for size in [9.0f32, 12.5, 14.0, 23.3, 64.0] {
+            for s in [
+                "Wavy AVAWA Tj",
+                "n=123",
+                "Calibration — Zoë",
+                "0.30000000000000004",
+            ] {
+                let scaled = font.as_scaled(px_scale(font, size));
+                let mut expect = 0.0f32;
+                let mut prev = None;
+                for c in s.chars() {
+                    let id = scaled.glyph_id(c);
+                    if let Some(p) = prev {
+                        expect += scaled.kern(p, id);
+                    }
+                    expect += scaled.h_advance(id);
+                    prev = Some(id);
+                }
+                let (w, _) = measure_text(s, size).unwrap();
+                assert!((w - expect).abs() < 1e-3, "{s:?}@{size}: {w} vs {expect}");
+            }
+        }
+    }
+
+    #[test]
+    fn kerning_is_applied() {
+        let font = font().unwrap();
+        let scaled = font.as_scaled(px_scale(font, 40.0));
+        let (a, v) = (scaled.glyph_id('A'), scaled.glyph_id('V'));
+        let kern = scaled.kern(a, v);
+        assert!(kern < 0.0, "DejaVu Sans kerns A-V (got {kern})");
+        let (w, _) = measure_text("AV", 40.0).unwrap();
+        assert!((w - (scaled.h_advance(a) + scaled.h_advance(v) + kern)).abs() < 1e-3);
+    }
+
+    #[test]
+    fn em_size_is_the_style_size() {
+        // The height of a capital H in DejaVu Sans is 0.729 em.
+        let buf = render("H", &style(100.0), (20, 20));
+        let (_, y0, _, y1) = ink_bbox(&buf).unwrap();
+        let cap = (y1 - y0 + 1) as f64;
+        assert!((cap - 72.9).abs() <= 2.0, "cap height {cap}");
+    }
+
+    #[test]
+    fn glyph_spacing_is_even() {
+        // Identical glyphs must land exactly one (fractional) advance apart:
+        // the stock plotters path truncates the pen to whole pixels, giving
+        // gaps that alternate between floor and ceil of the advance.
+        let size = 23.0f32;
+        let text = "llllllllllll";
+        let buf = render(text, &style(size as f64), (10, 40));
+        let font = font().unwrap();
+        let adv = font
+            .as_scaled(px_scale(font, size))
+            .h_advance(font.glyph_id('l'));
+        assert!(
+            adv.fract() > 0.1 && adv.fract() < 0.9,
+            "advance {adv} should be fractional"
+        );
+        // Column ink profile over the text's rows; stems are runs of inked columns.
+        let col: Vec<f64> = (0..W)
+            .map(|x| (30..80).map(|y| ink(&buf, x, y)).sum())
+            .collect();
+        let mut centroids = Vec::new();
+        let mut x = 0usize;
+        while x < col.len() {
+            if col[x] > 0.0 {
+                let (mut m, mut mx) = (0.0, 0.0);
+                while x < col.len() && col[x] > 0.0 {
+                    m += col[x];
+                    mx += col[x] * (x as f64 + 0.5);
+                    x += 1;
+                }
+                centroids.push(mx / m);
+            }
+            x += 1;
+        }
+        assert_eq!(centroids.len(), text.len());
+        for pair in centroids.windows(2) {
+            let d = pair[1] - pair[0];
+            assert!(
+                (d - adv as f64).abs() < 0.12,
+                "stem spacing {d} vs advance {adv}"
+            );
+        }
+    }
+
+    #[test]
+    fn anchors_place_the_line_box() {
+        let (w, h) = measure_text("Hxg", 40.0).unwrap();
+        for (hp, vp) in [
+            (HPos::Left, VPos::Top),
+            (HPos::Center, VPos::Center),
+            (HPos::Right, VPos::Bottom),
+        ] {
+            let st = style(40.0).pos(Pos::new(hp, vp));
+            let buf = render("Hxg", &st, (200, 100));
+            let (x0, y0, x1, y1) = ink_bbox(&buf).unwrap();
+            let (ex0, ey0) = match (hp, vp) {
+                (HPos::Left, _) => (200.0, 100.0),
+                (HPos::Center, _) => (200.0 - w / 2.0, 100.0 - h / 2.0),
+                _ => (200.0 - w, 100.0 - h),
+            };
+            // Ink lies inside the line box, close to its left/right edges.
+            assert!(
+                x0 as f32 >= ex0 - 1.0 && (x0 as f32) < ex0 + 6.0,
+                "x0 {x0} vs {ex0}"
+            );
+            assert!((x1 as f32) <= ex0 + w + 1.0 && x1 as f32 > ex0 + w - 6.0);
+            assert!(y0 as f32 >= ey0 - 1.0 && (y1 as f32) <= ey0 + h + 1.0);
+        }
+    }
+
+    /// Horizontal ink extent (x0, x1) of rows y0..y1.
+    fn x_extent(buf: &[u8], y0: u32, y1: u32) -> (u32, u32) {
+        let mut e = (u32::MAX, 0);
+        for y in y0..y1 {
+            for x in 0..W {
+                if ink(buf, x, y) > 0.25 {
+                    e = (e.0.min(x), e.1.max(x));
+                }
+            }
+        }
+        e
+    }
+
+    #[test]
+    fn rotations_keep_anchor_and_orientation() {
+        // "Ho": a cap-height glyph then an x-height glyph.
+        let (w, h) = measure_text("Ho", 40.0).unwrap();
+        for t in [FontTransform::Rotate270, FontTransform::Rotate90] {
+            let is270 = matches!(t, FontTransform::Rotate270);
+            let st = style(40.0)
+                .pos(Pos::new(HPos::Center, VPos::Center))
+                .transform(t);
+            let buf = render("Ho", &st, (200, 100));
+            let (x0, y0, x1, y1) = ink_bbox(&buf).unwrap();
+            assert!(y1 - y0 > x1 - x0, "vertical text is taller than wide");
+            let cy = (y0 + y1 + 1) as f32 / 2.0;
+            assert!((cy - 100.0).abs() < 3.0, "centred on the anchor: {cy}");
+            assert!(((y1 - y0 + 1) as f32) <= w + 1.0);
+            // The line box (height h) is centred on x = 200.
+            assert!(x0 as f32 >= 200.0 - h / 2.0 - 1.0 && x1 as f32 <= 200.0 + h / 2.0 + 1.0);
+            let mid = (y0 + y1) / 2;
+            let (top, bottom) = (x_extent(&buf, y0, mid), x_extent(&buf, mid + 1, y1 + 1));
+            let (h_half, o_half) = if is270 { (bottom, top) } else { (top, bottom) };
+            // 'H' (first letter) is the wider half: bottom for 270 (reads
+            // bottom-to-top), top for 90 (reads top-to-bottom).
+            assert!(h_half.1 - h_half.0 > o_half.1 - o_half.0 + 3);
+            // The baseline is on the right for 270, on the left for 90, so
+            // the short 'o' hugs that side.
+            if is270 {
+                assert!(o_half.1 + 2 >= h_half.1 && o_half.0 > h_half.0 + 5);
+            } else {
+                assert!(o_half.0 <= h_half.0 + 2 && o_half.1 + 5 < h_half.1);
+            }
+        }
+    }
+
+    #[test]
+    fn estimate_matches_layout() {
+        let mut buf = vec![255u8; (W * H * 3) as usize];
+        let backend = TextBackend::new(BitMapBackend::with_buffer(&mut buf, (W, H)));
+        let st = style(17.0);
+        let (w, h) = backend.estimate_text_size("n=123", &st).unwrap();
+        let (mw, mh) = measure_text("n=123", 17.0).unwrap();
+        assert_eq!((w, h), (mw.ceil() as u32, mh.ceil() as u32));
+    }
+
+    #[test]
+    fn truncation_adds_ellipsis_and_fits() {
+        let long = "Calibration — ".to_string() + &"Extraordinarily Long Name ".repeat(10);
+        let t = truncate_to_width(&long, 20.0, FontStyle::Bold, 300.0).unwrap();
+        assert!(t.ends_with('…') && t.starts_with("Calibration"));
+        let f = font().unwrap();
+        assert!(layout_text(f, &t, 20.0, FontStyle::Bold).width <= 300.0);
+        assert_eq!(
+            truncate_to_width("short", 20.0, FontStyle::Normal, 300.0).unwrap(),
+            "short"
+        );
+        assert_eq!(
+            truncate_to_width("anything", 20.0, FontStyle::Normal, 0.0).unwrap(),
+            ""
+        );
+    }
+}

@@ -201,9 +201,10 @@ pub fn pav(p: &[f64], y: &[bool]) -> Vec<PavBlock> {
             block.yes += y[idx[i] as usize] as u64;
             i += 1;
         }
-        // Merge while the previous block's mean exceeds this one's.
+        // Merge while the previous block's mean is not below this one's
+        // (equal means merge too, so blocks are strictly increasing).
         while let Some(prev) = stack.last() {
-            if (prev.yes as u128) * (block.n as u128) > (block.yes as u128) * (prev.n as u128) {
+            if (prev.yes as u128) * (block.n as u128) >= (block.yes as u128) * (prev.n as u128) {
                 block = PavBlock {
                     p_lo: prev.p_lo,
                     p_hi: block.p_hi,
@@ -311,10 +312,14 @@ mod tests {
 
     #[test]
     fn pav_hand_cases() {
-        // Already monotone: every distinct p its own block.
+        // Already monotone: distinct p keep their own blocks, except that
+        // adjacent blocks with equal means (0.5 and 0.8 both 1) merge.
         let b = pav(&[0.2, 0.2, 0.5, 0.8], &[false, false, true, true]);
-        assert_eq!(b.len(), 3);
-        assert_eq!(b[0].n, 2);
+        assert_eq!(b.len(), 2);
+        assert_eq!((b[0].n, b[0].yes, b[1].n, b[1].yes), (2, 0, 2, 2));
+        let b = pav(&[0.2, 0.5, 0.8], &[false, true, false]);
+        assert_eq!(b.len(), 2);
+        assert_eq!((b[1].p_lo, b[1].p_hi, b[1].value()), (0.5, 0.8, 0.5));
         // Fully reversed: one block.
         let b = pav(&[0.1, 0.5, 0.9], &[true, true, false]);
         assert_eq!(b.len(), 1);
