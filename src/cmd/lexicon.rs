@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
+use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use hindsight::ledger;
 use hindsight::lexicon::Lexicon;
 use hindsight::render::terminal_safe;
@@ -33,7 +33,9 @@ pub fn run(cli: &Cli, args: &LexiconArgs) -> Result<ExitCode> {
     match &args.command {
         None => {
             let mut t = Table::new();
-            t.load_preset(UTF8_FULL_CONDENSED);
+            t.load_preset(UTF8_FULL_CONDENSED)
+                .set_content_arrangement(ContentArrangement::Dynamic)
+                .set_width(110);
             t.set_header(vec!["Phrase", "P", "Low", "High", "Source"]);
             let mut entries: Vec<_> = lex.entries().collect();
             entries.sort_by(|a, b| a.point.total_cmp(&b.point).then(a.phrase.cmp(&b.phrase)));
