@@ -18,6 +18,10 @@ pub struct Settings {
     pub log_clamp: f64,
     /// Minimum scored forecasts for a forecaster to be ranked and charted.
     pub min_n: usize,
+    /// Resamples for the CORP consistency test, bands and bootstrap intervals.
+    pub resamples: usize,
+    /// Base seed of every random draw, so reports are reproducible.
+    pub seed: u64,
 }
 
 impl Default for Settings {
@@ -26,11 +30,23 @@ impl Default for Settings {
             bins: 10,
             log_clamp: 0.001,
             min_n: 5,
+            resamples: 1000,
+            seed: 20190315,
         }
     }
 }
 
 impl Settings {
+    /// The scoring parameters these settings give.
+    pub fn params(&self) -> crate::score::Params {
+        crate::score::Params {
+            bins: self.bins,
+            log_clamp: self.log_clamp,
+            resamples: self.resamples,
+            seed: self.seed,
+        }
+    }
+
     pub fn check_bins(bins: usize) -> Result<(), String> {
         if (1..=1000).contains(&bins) {
             Ok(())
@@ -93,6 +109,20 @@ pub fn parse(text: &str, file: &Location) -> (Settings, Lexicon, Vec<Diagnostic>
                     format!("{} is not a positive whole number", value),
                 )),
             },
+            "resamples" => match value.as_integer() {
+                Some(n) if (0..=1_000_000).contains(&n) => settings.resamples = n as usize,
+                _ => diags.push(Diagnostic::error(
+                    loc,
+                    format!("{} is not a whole number from 0 to 1000000", value),
+                )),
+            },
+            "seed" => match value.as_integer() {
+                Some(n) if n >= 0 => settings.seed = n as u64,
+                _ => diags.push(Diagnostic::error(
+                    loc,
+                    format!("{} is not a non-negative whole number", value),
+                )),
+            },
             "lexicon" => match value.as_table() {
                 Some(t) => {
                     for (phrase, v) in t {
@@ -109,7 +139,7 @@ pub fn parse(text: &str, file: &Location) -> (Settings, Lexicon, Vec<Diagnostic>
             other => diags.push(Diagnostic::error(
                 loc,
                 format!(
-                    "unknown setting {} (known: bins, log_clamp, min_n, [lexicon])",
+                    "unknown setting {} (known: bins, log_clamp, min_n, resamples, seed, [lexicon])",
                     show(other)
                 ),
             )),

@@ -81,9 +81,53 @@ fn check_against(ledger: &str, expected: &str) -> Value {
     got
 }
 
+/// The calibration tests and comparisons (issue 3), recorded by the reference
+/// script under `extras`, are top-level keys of each summary in hindsight's JSON.
+fn check_extras(got: &Value, want: &Value) {
+    let mut diffs = Vec::new();
+    let pairs = std::iter::once((&got["overall"], &want["overall"])).chain(
+        got["forecasters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(want["forecasters"].as_array().unwrap()),
+    );
+    let mut compared = 0;
+    for (g, w) in pairs {
+        let name = g
+            .get("forecaster")
+            .and_then(|v| v.as_str())
+            .unwrap_or("overall")
+            .to_string();
+        for (k, v) in w["extras"].as_object().unwrap() {
+            if k == "ranked" {
+                continue;
+            }
+            compare(&format!("{name}.{k}"), &g[k.as_str()], v, &mut diffs);
+            compared += 1;
+        }
+    }
+    assert!(compared >= 25, "only {compared} extras compared");
+    assert!(
+        diffs.is_empty(),
+        "{} difference(s) from the reference:\n{}",
+        diffs.len(),
+        diffs.join("\n")
+    );
+}
+
 #[test]
 fn synthetic_ledger_matches_scikit_learn_and_scipy() {
     let got = check_against("reference-ledger", "expected.json");
+    let want: Value = serde_json::from_str(
+        &std::fs::read_to_string(format!(
+            "{}/tests/reference/expected.json",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    check_extras(&got, &want);
     assert_eq!(got["overall"]["n"], 12585);
     assert_eq!(got["forecasters"].as_array().unwrap().len(), 6);
 }
@@ -91,6 +135,15 @@ fn synthetic_ledger_matches_scikit_learn_and_scipy() {
 #[test]
 fn scoringutils_ledger_matches_reference_and_published_table() {
     let got = check_against("scoringutils-ledger", "expected-scoringutils.json");
+    let want: Value = serde_json::from_str(
+        &std::fs::read_to_string(format!(
+            "{}/tests/reference/expected-scoringutils.json",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    check_extras(&got, &want);
     // The table in shared/data/scoringutils/README.md (5 decimals).
     let table = [
         ("EuroCOVIDhub-baseline", 0.19189, 0.59768),

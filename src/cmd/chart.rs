@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use hindsight::matching::{MatchConfig, match_forecasts};
 use hindsight::report::reliability_chart;
-use hindsight::score::{Params, summarize};
+use hindsight::score::summarize_grouped;
 
 use crate::cli::{ChartArgs, ChartCommand, Cli};
 
@@ -27,11 +27,8 @@ fn calibration(cli: &Cli, args: &ChartArgs) -> Result<ExitCode> {
             forecaster: args.forecaster.clone(),
         },
     );
-    let params = Params {
-        bins: settings.bins,
-        log_clamp: settings.log_clamp,
-    };
-    let summary = summarize(&set.p, &set.y, params);
+    let params = settings.params();
+    let summary = summarize_grouped(&set.p, &set.y, &set.question, params, params.seed);
     let who = args.forecaster.as_deref().unwrap_or("all forecasters");
     let chart = reliability_chart(who, &summary, settings.bins, args.scoring.as_of);
     hindsight::render::png::render_reliability_png(&chart, &args.output)?;

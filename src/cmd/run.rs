@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use hindsight::matching::{MatchConfig, match_forecasts};
 use hindsight::report::{ReportInput, write_report};
-use hindsight::score::{Params, score_set};
+use hindsight::score::score_set;
 
 use crate::cli::{Cli, RunArgs};
 
@@ -22,10 +22,7 @@ pub fn run(cli: &Cli, args: &RunArgs) -> Result<ExitCode> {
             forecaster: None,
         },
     );
-    let params = Params {
-        bins: settings.bins,
-        log_clamp: settings.log_clamp,
-    };
+    let params = settings.params();
     let scores = score_set(&set, params, settings.min_n);
     let dir = args
         .out

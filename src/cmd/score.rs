@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use hindsight::matching::{MatchConfig, match_forecasts};
 use hindsight::render;
-use hindsight::score::{Params, score_set};
+use hindsight::score::score_set;
 
 use crate::cli::{Cli, Format, ScoreArgs};
 
@@ -20,10 +20,7 @@ pub fn run(cli: &Cli, args: &ScoreArgs) -> Result<ExitCode> {
         forecaster: args.forecaster.clone(),
     };
     let set = match_forecasts(&ledger, &config);
-    let params = Params {
-        bins: settings.bins,
-        log_clamp: settings.log_clamp,
-    };
+    let params = settings.params();
     let scores = score_set(&set, params, settings.min_n);
     let mut out = Vec::new();
     match args.format {

@@ -23,6 +23,8 @@ struct SettingsOut<'a> {
     bins: usize,
     log_clamp: f64,
     min_n: usize,
+    resamples: usize,
+    seed: u64,
     lexicon: &'a str,
 }
 
@@ -41,6 +43,8 @@ pub fn write_scores<W: Write>(
             bins: settings.bins,
             log_clamp: settings.log_clamp,
             min_n: settings.min_n,
+            resamples: settings.resamples,
+            seed: settings.seed,
             lexicon,
         },
         overall: &scores.overall,

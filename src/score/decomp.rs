@@ -184,30 +184,45 @@ impl PavBlock {
 /// assert_eq!(b.iter().map(|b| b.value()).collect::<Vec<_>>(), vec![0.5, 1.0]);
 /// ```
 pub fn pav(p: &[f64], y: &[bool]) -> Vec<PavBlock> {
-    let mut idx: Vec<u32> = (0..p.len() as u32).collect();
-    idx.sort_unstable_by(|&a, &b| p[a as usize].total_cmp(&p[b as usize]));
-    let mut stack: Vec<PavBlock> = Vec::new();
-    let mut i = 0;
-    while i < idx.len() {
-        let v = p[idx[i] as usize];
-        let mut block = PavBlock {
-            p_lo: v,
-            p_hi: v,
-            n: 0,
-            yes: 0,
+    let g = super::resample::Groups::new(p, y);
+    pav_grouped(&g.n, &g.yes)
+        .into_iter()
+        .map(|b| PavBlock {
+            p_lo: g.p[b.first],
+            p_hi: g.p[b.last],
+            n: b.n,
+            yes: b.yes,
+        })
+        .collect()
+}
+
+/// A PAV block over pooled groups: groups `first..=last`, with totals.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GroupBlock {
+    pub first: usize,
+    pub last: usize,
+    pub n: u64,
+    pub yes: u64,
+}
+
+/// PAV over groups already sorted by forecast value, given each group's count
+/// and number of yes outcomes. Adjacent blocks whose means are out of order,
+/// or equal, are merged, so block means are strictly increasing. Exact: means
+/// are compared as integer cross-products.
+pub fn pav_grouped(n: &[u64], yes: &[u64]) -> Vec<GroupBlock> {
+    let mut stack: Vec<GroupBlock> = Vec::with_capacity(n.len());
+    for (i, (&m, &k)) in n.iter().zip(yes).enumerate() {
+        let mut block = GroupBlock {
+            first: i,
+            last: i,
+            n: m,
+            yes: k,
         };
-        while i < idx.len() && p[idx[i] as usize] == v {
-            block.n += 1;
-            block.yes += y[idx[i] as usize] as u64;
-            i += 1;
-        }
-        // Merge while the previous block's mean is not below this one's
-        // (equal means merge too, so blocks are strictly increasing).
         while let Some(prev) = stack.last() {
             if (prev.yes as u128) * (block.n as u128) >= (block.yes as u128) * (prev.n as u128) {
-                block = PavBlock {
-                    p_lo: prev.p_lo,
-                    p_hi: block.p_hi,
+                block = GroupBlock {
+                    first: prev.first,
+                    last: block.last,
                     n: prev.n + block.n,
                     yes: prev.yes + block.yes,
                 };

@@ -7,12 +7,26 @@
 //! probabilities and `&[bool]` outcomes of equal length.
 
 mod binary;
+mod calib;
+mod compare;
 mod decomp;
 mod interval;
+mod resample;
 
 pub use binary::{auc, base_rate, brier, brier_skill, log_score};
-pub use decomp::{Bin, Corp, Murphy, PavBlock, bin_index, calibration_bins, corp, murphy, pav};
+pub use calib::{
+    CalibrationLine, HosmerLemeshow, ZTest, brier_skill_chimp, calibration_in_the_large,
+    calibration_line, hosmer_lemeshow, spiegelhalter,
+};
+pub use compare::{Pairwise, QuestionScores, holm, pairwise, question_scores, relative_skill};
+pub use decomp::{
+    Bin, Corp, GroupBlock, Murphy, PavBlock, bin_index, calibration_bins, corp, murphy, pav,
+    pav_grouped,
+};
 pub use interval::{beta_quantile, jeffreys};
+pub use resample::{
+    CorpConsistency, Groups, bootstrap_brier_ci, corp_consistency, derive_seed, quantile_sorted,
+};
 
 use serde::Serialize;
 
@@ -21,9 +35,26 @@ use serde::Serialize;
 pub struct Params {
     pub bins: usize,
     pub log_clamp: f64,
+    /// Resamples for the CORP consistency test and bootstrap intervals (0: skip them).
+    pub resamples: usize,
+    /// Base seed for every random draw.
+    pub seed: u64,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            bins: 10,
+            log_clamp: 0.001,
+            resamples: 1000,
+            seed: 20190315,
+        }
+    }
 }
 
 /// Everything the data contract's SUMMARY holds for one group of forecasts.
+/// Field order is the JSON key order: the contract's keys first, then the
+/// calibration tests and comparisons added with the monthly reports.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Summary {
     pub n: usize,
@@ -35,25 +66,57 @@ pub struct Summary {
     pub murphy: Option<Murphy>,
     pub corp: Option<Corp>,
     pub calibration: Vec<Bin>,
+    /// 1 - brier / 0.25: skill against always saying 50%.
+    pub brier_skill_chimp: Option<f64>,
+    pub spiegelhalter: Option<ZTest>,
+    pub hosmer_lemeshow: Option<HosmerLemeshow>,
+    pub calibration_line: Option<CalibrationLine>,
+    pub calibration_in_the_large: Option<f64>,
+    /// Share of consistency resamples with miscalibration >= the observed one.
+    pub corp_test_p: Option<f64>,
+    /// 95% bootstrap interval of brier, resampling questions.
+    pub brier_ci: Option<[f64; 2]>,
     /// How many forecasts the log score clamped to [c, 1 - c].
     pub log_clamped: usize,
+    /// Number of distinct questions.
+    pub questions: usize,
+    /// 90% CORP consistency band per distinct forecast value (for charts).
+    #[serde(skip)]
+    pub corp_band: Vec<(f64, f64, f64)>,
 }
 
-/// Score one group of forecasts.
+/// Score one group of forecasts, each its own question (see [`summarize_grouped`]).
 ///
 /// ```
 /// use hindsight::score::{summarize, Params};
-/// let s = summarize(&[0.8, 0.3], &[true, false], Params { bins: 10, log_clamp: 0.001 });
+/// let s = summarize(&[0.8, 0.3], &[true, false], Params::default());
 /// assert_eq!(s.n, 2);
 /// assert!((s.brier.unwrap() - 0.065).abs() < 1e-15);
 /// assert_eq!(s.auc, Some(1.0));
-/// let empty = summarize(&[], &[], Params { bins: 10, log_clamp: 0.001 });
+/// let empty = summarize(&[], &[], Params::default());
 /// assert_eq!(empty.brier, None);
 /// ```
 pub fn summarize(p: &[f64], y: &[bool], params: Params) -> Summary {
+    let q: Vec<u32> = (0..p.len() as u32).collect();
+    summarize_grouped(p, y, &q, params, params.seed)
+}
+
+/// Score one group of forecasts; `question` (one index per forecast) defines
+/// the clusters that the bootstrap resamples; `seed` drives every random draw.
+pub fn summarize_grouped(
+    p: &[f64],
+    y: &[bool],
+    question: &[u32],
+    params: Params,
+    seed: u64,
+) -> Summary {
     let brier_v = brier(p, y);
     let base = base_rate(y);
     let log = log_score(p, y, params.log_clamp);
+    let consistency = corp_consistency(p, y, params.resamples, 0.9, derive_seed(seed, "corp"));
+    let mut qs: Vec<u32> = question.to_vec();
+    qs.sort_unstable();
+    qs.dedup();
     Summary {
         n: p.len(),
         brier: brier_v,
@@ -67,7 +130,23 @@ pub fn summarize(p: &[f64], y: &[bool], params: Params) -> Summary {
         murphy: murphy(p, y, params.bins),
         corp: corp(p, y),
         calibration: calibration_bins(p, y, params.bins),
+        brier_skill_chimp: brier_v.map(brier_skill_chimp),
+        spiegelhalter: spiegelhalter(p, y),
+        hosmer_lemeshow: hosmer_lemeshow(p, y, params.bins),
+        calibration_line: calibration_line(p, y, params.log_clamp),
+        calibration_in_the_large: calibration_in_the_large(p, y, params.log_clamp),
+        corp_test_p: consistency.as_ref().map(|c| c.p_value),
+        brier_ci: bootstrap_brier_ci(
+            p,
+            y,
+            question,
+            params.resamples,
+            derive_seed(seed, "bootstrap"),
+        )
+        .map(|(lo, hi)| [lo, hi]),
         log_clamped: log.map(|l| l.1).unwrap_or(0),
+        questions: qs.len(),
+        corp_band: consistency.map(|c| c.band).unwrap_or_default(),
     }
 }
 
@@ -75,7 +154,7 @@ pub fn summarize(p: &[f64], y: &[bool], params: Params) -> Summary {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scores {
     pub overall: Summary,
-    /// (forecaster, summary, ranked) in name order; ranked = n >= min_n.
+    /// In name order.
     pub forecasters: Vec<ForecasterScores>,
 }
 
@@ -85,23 +164,62 @@ pub struct ForecasterScores {
     pub forecaster: String,
     #[serde(flatten)]
     pub summary: Summary,
+    /// Pairwise relative skill (scoringutils); lower is better; null when the
+    /// forecaster shares no question with anyone.
+    pub relative_skill: Option<f64>,
+    /// Brier skill against a reference that forecasts the overall base rate on
+    /// every question this forecaster answered.
+    pub brier_skill_base_rate: Option<f64>,
     /// False when n is below the minimum sample size.
     pub ranked: bool,
 }
 
 /// Score a matched set overall and per forecaster.
 pub fn score_set(set: &crate::matching::ScoredSet, params: Params, min_n: usize) -> Scores {
-    let overall = summarize(&set.p, &set.y, params);
+    let overall = summarize_grouped(
+        &set.p,
+        &set.y,
+        &set.question,
+        params,
+        derive_seed(params.seed, ""),
+    );
+    let qscores: Vec<QuestionScores> = set
+        .groups
+        .iter()
+        .map(|r| {
+            question_scores(
+                &set.p[r.clone()],
+                &set.y[r.clone()],
+                &set.question[r.clone()],
+            )
+        })
+        .collect();
+    let rel = relative_skill(&qscores);
     let forecasters = set
         .forecasters
         .iter()
         .zip(&set.groups)
-        .map(|(name, r)| {
-            let summary = summarize(&set.p[r.clone()], &set.y[r.clone()], params);
+        .zip(rel)
+        .map(|((name, r), relative_skill)| {
+            let (p, y, q) = (
+                &set.p[r.clone()],
+                &set.y[r.clone()],
+                &set.question[r.clone()],
+            );
+            let summary = summarize_grouped(p, y, q, params, derive_seed(params.seed, name));
+            let brier_skill_base_rate = match (summary.brier, overall.base_rate) {
+                (Some(b), Some(o)) => {
+                    let reference = brier(&vec![o; y.len()], y).unwrap_or(0.0);
+                    (reference > 0.0).then(|| 1.0 - b / reference)
+                }
+                _ => None,
+            };
             ForecasterScores {
                 forecaster: name.clone(),
                 ranked: summary.n >= min_n,
                 summary,
+                relative_skill,
+                brier_skill_base_rate,
             }
         })
         .collect();

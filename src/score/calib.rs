@@ -1,0 +1,366 @@
+//! Calibration tests and recalibration fits: Spiegelhalter's z, Hosmer–Lemeshow
+//! over the contract's bins, the logistic calibration line and calibration in
+//! the large, and Brier skill against the "chimp" (always 0.5).
+
+use serde::Serialize;
+use statrs::distribution::{ChiSquared, ContinuousCDF, Normal};
+
+use super::decomp::bin_index;
+
+/// Brier skill against always forecasting 0.5 (Brier 0.25).
+///
+/// ```
+/// use hindsight::score::brier_skill_chimp;
+/// assert_eq!(brier_skill_chimp(0.125), 0.5);
+/// ```
+pub fn brier_skill_chimp(brier: f64) -> f64 {
+    1.0 - brier / 0.25
+}
+
+/// A z statistic with its two-sided normal p-value.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ZTest {
+    pub z: f64,
+    pub p: f64,
+}
+
+fn two_sided_normal_p(z: f64) -> f64 {
+    let n = Normal::standard();
+    (2.0 * n.sf(z.abs())).min(1.0)
+}
+
+/// Spiegelhalter's calibration test.
+///
+/// # Formula
+/// `z = Σ (y - p)(1 - 2p) / sqrt(Σ (1 - 2p)^2 p (1 - p))`, p-value two-sided
+/// from the standard normal.
+///
+/// # Remarks
+/// Uses the forecasts as given (no clamping). `None` when the denominator is 0
+/// (every forecast is 0, ½ or 1) or the input is empty.
+///
+/// ```
+/// use hindsight::score::spiegelhalter;
+/// let t = spiegelhalter(&[0.2, 0.8], &[false, true]).unwrap();
+/// // numerator 0.2*0.6 + 0.2*0.6 = 0.24, denominator sqrt(2 * 0.36 * 0.16)
+/// assert!((t.z - 0.24 / (2.0f64 * 0.36 * 0.16).sqrt()).abs() < 1e-12);
+/// assert!(spiegelhalter(&[0.5], &[true]).is_none());
+/// ```
+pub fn spiegelhalter(p: &[f64], y: &[bool]) -> Option<ZTest> {
+    let (mut num, mut den) = (0.0, 0.0);
+    for (&p, &y) in p.iter().zip(y) {
+        let o = if y { 1.0 } else { 0.0 };
+        let w = 1.0 - 2.0 * p;
+        num += (o - p) * w;
+        den += w * w * p * (1.0 - p);
+    }
+    if den <= 0.0 || !den.is_finite() {
+        return None;
+    }
+    let z = num / den.sqrt();
+    Some(ZTest {
+        z,
+        p: two_sided_normal_p(z),
+    })
+}
+
+/// Hosmer–Lemeshow test result.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct HosmerLemeshow {
+    pub statistic: f64,
+    pub df: usize,
+    pub p: f64,
+    pub groups: usize,
+}
+
+/// Hosmer–Lemeshow goodness of fit over the contract's equal-width bins.
+///
+/// # Formula
+/// Over bins k whose mean forecast f̄_k is strictly between 0 and 1:
+/// `H = Σ (O_k - n_k f̄_k)^2 / (n_k f̄_k (1 - f̄_k))`, O_k the number of yes;
+/// df = groups − 2; p = chi-square survival function.
+///
+/// # Remarks
+/// `None` when fewer than 3 bins can be used (df < 1). With few forecasts per
+/// bin the chi-square approximation is rough; read p with care.
+///
+/// ```
+/// use hindsight::score::hosmer_lemeshow;
+/// let p = [0.15, 0.15, 0.45, 0.45, 0.85, 0.85];
+/// let y = [false, false, true, false, true, true];
+/// let hl = hosmer_lemeshow(&p, &y, 10).unwrap();
+/// assert_eq!((hl.groups, hl.df), (3, 1));
+/// assert!(hosmer_lemeshow(&p[..4], &y[..4], 10).is_none());
+/// ```
+pub fn hosmer_lemeshow(p: &[f64], y: &[bool], bins: usize) -> Option<HosmerLemeshow> {
+    let mut acc = vec![(0usize, 0.0f64, 0usize); bins];
+    for (&p, &y) in p.iter().zip(y) {
+        let a = &mut acc[bin_index(p, bins)];
+        a.0 += 1;
+        a.1 += p;
+        a.2 += y as usize;
+    }
+    let mut stat = 0.0;
+    let mut groups = 0;
+    for (n, sp, o) in acc {
+        if n == 0 {
+            continue;
+        }
+        let m = n as f64;
+        let fbar = sp / m;
+        if !(fbar > 0.0 && fbar < 1.0) {
+            continue;
+        }
+        let e = m * fbar;
+        stat += (o as f64 - e).powi(2) / (e * (1.0 - fbar));
+        groups += 1;
+    }
+    if groups < 3 {
+        return None;
+    }
+    let df = groups - 2;
+    let p = ChiSquared::new(df as f64).ok()?.sf(stat);
+    Some(HosmerLemeshow {
+        statistic: stat,
+        df,
+        p,
+        groups,
+    })
+}
+
+/// Intercept and slope of the logistic calibration line.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct CalibrationLine {
+    pub intercept: f64,
+    pub slope: f64,
+}
+
+fn logit_clamped(p: f64, c: f64) -> f64 {
+    let q = p.clamp(c, 1.0 - c);
+    (q / (1.0 - q)).ln()
+}
+
+fn sigmoid(t: f64) -> f64 {
+    if t >= 0.0 {
+        1.0 / (1.0 + (-t).exp())
+    } else {
+        let e = t.exp();
+        e / (1.0 + e)
+    }
+}
+
+/// Maximum-likelihood logistic regression of y on logit(p):
+/// `logit P(y = 1) = a + b · logit(p)`, p clamped to [c, 1 − c].
+///
+/// # Remarks
+/// A perfectly calibrated forecaster has a = 0, b = 1; b < 1 means
+/// overconfident forecasts, b > 1 underconfident. `None` when y or the
+/// clamped logit is constant, when the classes are (quasi-)completely
+/// separated (the estimate diverges), or when Newton's method does not
+/// converge.
+///
+/// ```
+/// use hindsight::score::calibration_line;
+/// let p = [0.1, 0.3, 0.5, 0.7, 0.9, 0.2, 0.8, 0.6];
+/// let y = [false, false, true, true, true, true, false, false];
+/// let fit = calibration_line(&p, &y, 0.001).unwrap();
+/// assert!(fit.slope.is_finite());
+/// assert!(calibration_line(&[0.2, 0.8], &[false, true], 0.001).is_none()); // separated
+/// ```
+pub fn calibration_line(p: &[f64], y: &[bool], clamp: f64) -> Option<CalibrationLine> {
+    let x: Vec<f64> = p.iter().map(|&v| logit_clamped(v, clamp)).collect();
+    let n1 = y.iter().filter(|&&v| v).count();
+    if n1 == 0 || n1 == y.len() {
+        return None;
+    }
+    let (xmin, xmax) = x
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
+    if xmin == xmax {
+        return None;
+    }
+    // (Quasi-)complete separation: one class entirely on one side.
+    let (mut max0, mut min0, mut max1, mut min1) = (
+        f64::NEG_INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::INFINITY,
+    );
+    for (&xi, &yi) in x.iter().zip(y) {
+        if yi {
+            max1 = max1.max(xi);
+            min1 = min1.min(xi);
+        } else {
+            max0 = max0.max(xi);
+            min0 = min0.min(xi);
+        }
+    }
+    if max0 <= min1 || max1 <= min0 {
+        return None;
+    }
+    let (mut a, mut b) = (0.0f64, 1.0f64);
+    let loglik = |a: f64, b: f64| -> f64 {
+        x.iter()
+            .zip(y)
+            .map(|(&xi, &yi)| {
+                let t = a + b * xi;
+                // log σ(t) = -softplus(-t), log(1 - σ(t)) = -softplus(t)
+                let softplus = |u: f64| {
+                    if u > 0.0 {
+                        u + (-u).exp().ln_1p()
+                    } else {
+                        u.exp().ln_1p()
+                    }
+                };
+                if yi { -softplus(-t) } else { -softplus(t) }
+            })
+            .sum()
+    };
+    let mut ll = loglik(a, b);
+    for _ in 0..100 {
+        let (mut g0, mut g1, mut h00, mut h01, mut h11) = (0.0, 0.0, 0.0, 0.0, 0.0);
+        for (&xi, &yi) in x.iter().zip(y) {
+            let m = sigmoid(a + b * xi);
+            let r = if yi { 1.0 } else { 0.0 } - m;
+            let w = m * (1.0 - m);
+            g0 += r;
+            g1 += r * xi;
+            h00 += w;
+            h01 += w * xi;
+            h11 += w * xi * xi;
+        }
+        let det = h00 * h11 - h01 * h01;
+        if det <= 0.0 || !det.is_finite() {
+            return None;
+        }
+        let da = (h11 * g0 - h01 * g1) / det;
+        let db = (h00 * g1 - h01 * g0) / det;
+        // Step halving keeps the likelihood increasing.
+        let mut step = 1.0;
+        let (mut na, mut nb, mut nll);
+        loop {
+            na = a + step * da;
+            nb = b + step * db;
+            nll = loglik(na, nb);
+            if nll >= ll - 1e-12 * ll.abs().max(1.0) || step < 1e-8 {
+                break;
+            }
+            step *= 0.5;
+        }
+        let change = (na - a).abs().max((nb - b).abs());
+        a = na;
+        b = nb;
+        ll = nll;
+        if change < 1e-13 * (1.0 + a.abs().max(b.abs())) {
+            return (a.is_finite() && b.is_finite()).then_some(CalibrationLine {
+                intercept: a,
+                slope: b,
+            });
+        }
+    }
+    None
+}
+
+/// Calibration in the large: the maximum-likelihood intercept a of
+/// `logit P(y = 1) = a + logit(p)` (slope fixed at 1, p clamped to [c, 1 − c]).
+///
+/// # Remarks
+/// a > 0: events happen more often than forecast; a < 0: less often. `None`
+/// when y is constant (the estimate diverges).
+///
+/// ```
+/// use hindsight::score::calibration_in_the_large;
+/// // Forecasts of 0.5 with 3 of 4 yes: a = logit(0.75).
+/// let a = calibration_in_the_large(&[0.5; 4], &[true, true, true, false], 0.001).unwrap();
+/// assert!((a - 3f64.ln()).abs() < 1e-12);
+/// ```
+pub fn calibration_in_the_large(p: &[f64], y: &[bool], clamp: f64) -> Option<f64> {
+    let n1 = y.iter().filter(|&&v| v).count();
+    if n1 == 0 || n1 == y.len() {
+        return None;
+    }
+    let x: Vec<f64> = p.iter().map(|&v| logit_clamped(v, clamp)).collect();
+    let target = n1 as f64;
+    let mut a = 0.0f64;
+    for _ in 0..200 {
+        let (mut s, mut w) = (0.0, 0.0);
+        for &xi in &x {
+            let m = sigmoid(a + xi);
+            s += m;
+            w += m * (1.0 - m);
+        }
+        if w <= 0.0 {
+            return None;
+        }
+        let step = ((target - s) / w).clamp(-5.0, 5.0);
+        a += step;
+        if step.abs() < 1e-14 * (1.0 + a.abs()) {
+            return Some(a);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spiegelhalter_hand_case() {
+        // p = 0.25, 0.75 with outcomes no, no:
+        // num = (0-.25)(.5) + (0-.75)(-.5) = -0.125 + 0.375 = 0.25
+        // den = .25*.25*.75 + .25*.75*.25 = 0.09375
+        let t = spiegelhalter(&[0.25, 0.75], &[false, false]).unwrap();
+        assert!((t.z - 0.25 / 0.09375f64.sqrt()).abs() < 1e-14);
+        // 2 * scipy.stats.norm.sf(0.8164965809277261) = 0.4142161782425252
+        // (statrs' erfc agrees to about 1e-11)
+        assert!((t.p - 0.4142161782425252).abs() < 1e-10, "{}", t.p);
+    }
+
+    #[test]
+    fn hosmer_lemeshow_hand_case() {
+        let p = [0.15, 0.15, 0.45, 0.45, 0.85, 0.85];
+        let y = [false, false, true, false, true, true];
+        let hl = hosmer_lemeshow(&p, &y, 10).unwrap();
+        let term = |o: f64, n: f64, f: f64| (o - n * f).powi(2) / (n * f * (1.0 - f));
+        let want = term(0.0, 2.0, 0.15) + term(1.0, 2.0, 0.45) + term(2.0, 2.0, 0.85);
+        assert!((hl.statistic - want).abs() < 1e-12);
+        // scipy.stats.chi2.sf(want, 1)
+        let p1 = ChiSquared::new(1.0).unwrap().sf(want);
+        assert!((hl.p - p1).abs() < 1e-15);
+        // Bins of only 0s or only 1s are not used.
+        let hl = hosmer_lemeshow(&[0.0, 0.0, 0.15, 0.45, 0.85, 1.0], &[false; 6], 10).unwrap();
+        assert_eq!(hl.groups, 3);
+    }
+
+    #[test]
+    fn calibration_line_recovers_a_known_line() {
+        // Outcomes placed so that the data are exactly consistent with a known
+        // fit is hard by hand; instead check the score equations hold.
+        let p = [
+            0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.35, 0.65,
+        ];
+        let y = [
+            false, false, true, false, false, true, false, true, true, true, true, true, false,
+        ];
+        let fit = calibration_line(&p, &y, 0.001).unwrap();
+        let (mut g0, mut g1) = (0.0, 0.0);
+        for (&pi, &yi) in p.iter().zip(&y) {
+            let x = logit_clamped(pi, 0.001);
+            let r = yi as u8 as f64 - sigmoid(fit.intercept + fit.slope * x);
+            g0 += r;
+            g1 += r * x;
+        }
+        assert!(g0.abs() < 1e-12 && g1.abs() < 1e-12, "{g0} {g1}");
+    }
+
+    #[test]
+    fn undefined_cases_are_none() {
+        assert!(calibration_line(&[0.3, 0.6], &[true, true], 0.001).is_none());
+        assert!(calibration_line(&[0.3, 0.3, 0.3], &[true, false, true], 0.001).is_none());
+        assert!(calibration_in_the_large(&[0.3, 0.6], &[false, false], 0.001).is_none());
+        assert!(spiegelhalter(&[], &[]).is_none());
+    }
+}

@@ -1,0 +1,259 @@
+//! Comparing forecasters who answered different questions: pairwise relative
+//! skill as in scoringutils, with permutation tests and Holm's adjustment.
+
+use std::collections::HashMap;
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+
+/// Per forecaster, per question: (sum of Brier scores, number of forecasts),
+/// sorted by question.
+pub type QuestionScores = Vec<(u32, f64, u64)>;
+
+/// Build [`QuestionScores`] for one forecaster's forecasts.
+pub fn question_scores(p: &[f64], y: &[bool], question: &[u32]) -> QuestionScores {
+    let mut m: HashMap<u32, (f64, u64)> = HashMap::new();
+    for ((&p, &y), &q) in p.iter().zip(y).zip(question) {
+        let d = p - if y { 1.0 } else { 0.0 };
+        let e = m.entry(q).or_insert((0.0, 0));
+        e.0 += d * d;
+        e.1 += 1;
+    }
+    let mut v: Vec<(u32, f64, u64)> = m.into_iter().map(|(q, (s, n))| (q, s, n)).collect();
+    v.sort_unstable_by_key(|e| e.0);
+    v
+}
+
+/// Sums over the questions both forecasters answered:
+/// (questions, i's score sum, i's count, j's score sum, j's count).
+fn shared(a: &QuestionScores, b: &QuestionScores) -> (usize, f64, u64, f64, u64) {
+    let (mut i, mut j) = (0, 0);
+    let mut out = (0usize, 0.0, 0u64, 0.0, 0u64);
+    while i < a.len() && j < b.len() {
+        match a[i].0.cmp(&b[j].0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                out.0 += 1;
+                out.1 += a[i].1;
+                out.2 += a[i].2;
+                out.3 += b[j].1;
+                out.4 += b[j].2;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out
+}
+
+/// Relative skill of every forecaster (the data contract's `relative_skill`).
+///
+/// # Formula
+/// For each other forecaster j sharing at least one question with i,
+/// `r_ij = (mean Brier of i's forecasts on the shared questions) / (mean Brier
+/// of j's forecasts on the same questions)`, skipping pairs where either mean
+/// is 0; relative skill = geometric mean of the r_ij and r_ii = 1. Lower is
+/// better.
+///
+/// # Remarks
+/// `None` for a forecaster who shares no question with anyone. Cost grows with
+/// the number of pairs of forecasters times the questions they answered.
+///
+/// ```
+/// use hindsight::score::{question_scores, relative_skill};
+/// // A and B answer question 0; A scores 0.01, B 0.04.
+/// let a = question_scores(&[0.9], &[true], &[0]);
+/// let b = question_scores(&[0.8], &[true], &[0]);
+/// let r = relative_skill(&[a, b]);
+/// // A: geometric mean of (0.01/0.04, 1) = 0.5; B: of (4, 1) = 2.
+/// assert!((r[0].unwrap() - 0.5).abs() < 1e-12 && (r[1].unwrap() - 2.0).abs() < 1e-12);
+/// ```
+pub fn relative_skill(scores: &[QuestionScores]) -> Vec<Option<f64>> {
+    let k = scores.len();
+    let mut log_sum = vec![0.0f64; k];
+    let mut terms = vec![1usize; k]; // r_ii = 1 counts as a term
+    let mut shares = vec![false; k];
+    for i in 0..k {
+        for j in (i + 1)..k {
+            let (nq, si, ni, sj, nj) = shared(&scores[i], &scores[j]);
+            if nq == 0 {
+                continue;
+            }
+            shares[i] = true;
+            shares[j] = true;
+            let (mi, mj) = (si / ni as f64, sj / nj as f64);
+            if mi == 0.0 || mj == 0.0 {
+                continue;
+            }
+            let l = (mi / mj).ln();
+            log_sum[i] += l;
+            log_sum[j] -= l;
+            terms[i] += 1;
+            terms[j] += 1;
+        }
+    }
+    (0..k)
+        .map(|i| shares[i].then(|| (log_sum[i] / terms[i] as f64).exp()))
+        .collect()
+}
+
+/// One pairwise comparison.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Pairwise {
+    pub a: String,
+    pub b: String,
+    /// Questions both answered.
+    pub questions: usize,
+    /// Mean Brier of a's and b's forecasts on those questions.
+    pub brier_a: f64,
+    pub brier_b: f64,
+    /// brier_a / brier_b (null when brier_b is 0).
+    pub ratio: Option<f64>,
+    /// Two-sided sign-flip permutation p-value of the mean per-question difference.
+    pub p: f64,
+    /// Holm-adjusted p over all pairs tested together.
+    pub p_holm: f64,
+}
+
+/// Pairwise comparisons with sign-flip permutation tests.
+///
+/// # Formula
+/// On the questions both answered, d_q = (a's mean Brier on q) − (b's mean
+/// Brier on q). Under the null hypothesis that the two are equally good, each
+/// d_q is as likely to have either sign; the p-value is
+/// `(1 + #{|mean d*| ≥ |mean d|}) / (1 + resamples)` over random sign flips.
+/// P-values are then Holm-adjusted over all pairs.
+pub fn pairwise(
+    names: &[String],
+    scores: &[QuestionScores],
+    resamples: usize,
+    seed: u64,
+) -> Vec<Pairwise> {
+    let mut out = Vec::new();
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    for i in 0..scores.len() {
+        for j in (i + 1)..scores.len() {
+            let (a, b) = (&scores[i], &scores[j]);
+            let mut d = Vec::new();
+            let (mut si, mut ni, mut sj, mut nj) = (0.0, 0u64, 0.0, 0u64);
+            let (mut x, mut z) = (0, 0);
+            while x < a.len() && z < b.len() {
+                match a[x].0.cmp(&b[z].0) {
+                    std::cmp::Ordering::Less => x += 1,
+                    std::cmp::Ordering::Greater => z += 1,
+                    std::cmp::Ordering::Equal => {
+                        d.push(a[x].1 / a[x].2 as f64 - b[z].1 / b[z].2 as f64);
+                        si += a[x].1;
+                        ni += a[x].2;
+                        sj += b[z].1;
+                        nj += b[z].2;
+                        x += 1;
+                        z += 1;
+                    }
+                }
+            }
+            if d.is_empty() {
+                continue;
+            }
+            let observed = d.iter().sum::<f64>().abs();
+            let tol = 1e-12 * observed.max(1e-300);
+            let mut extreme = 0usize;
+            for _ in 0..resamples {
+                let s: f64 = d
+                    .iter()
+                    .map(|&v| if rng.random::<bool>() { v } else { -v })
+                    .sum();
+                if s.abs() >= observed - tol {
+                    extreme += 1;
+                }
+            }
+            let (ba, bb) = (si / ni as f64, sj / nj as f64);
+            out.push(Pairwise {
+                a: names[i].clone(),
+                b: names[j].clone(),
+                questions: d.len(),
+                brier_a: ba,
+                brier_b: bb,
+                ratio: (bb > 0.0).then(|| ba / bb),
+                p: (1 + extreme) as f64 / (1 + resamples) as f64,
+                p_holm: 0.0,
+            });
+        }
+    }
+    let adjusted = holm(&out.iter().map(|c| c.p).collect::<Vec<_>>());
+    for (c, p) in out.iter_mut().zip(adjusted) {
+        c.p_holm = p;
+    }
+    out
+}
+
+/// Holm's step-down adjustment of p-values (same order as given).
+///
+/// ```
+/// use hindsight::score::holm;
+/// // Sorted 0.01, 0.02, 0.04 -> 0.03, 0.04, 0.04 (monotone, capped at 1).
+/// assert_eq!(holm(&[0.04, 0.01, 0.02]), vec![0.04, 0.03, 0.04]);
+/// ```
+pub fn holm(p: &[f64]) -> Vec<f64> {
+    let m = p.len();
+    let mut idx: Vec<usize> = (0..m).collect();
+    idx.sort_by(|&a, &b| p[a].total_cmp(&p[b]));
+    let mut out = vec![0.0; m];
+    let mut running: f64 = 0.0;
+    for (rank, &i) in idx.iter().enumerate() {
+        let adj = ((m - rank) as f64 * p[i]).min(1.0);
+        running = running.max(adj);
+        out[i] = running;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_skill_hand_case() {
+        // Questions 0..3. A answers 0,1; B answers 1,2; C answers 2.
+        let a = question_scores(&[0.9, 0.6], &[true, true], &[0, 1]); // 0.01, 0.16
+        let b = question_scores(&[0.8, 0.5], &[true, false], &[1, 2]); // 0.04, 0.25
+        let c = question_scores(&[0.0], &[false], &[2]); // 0.0
+        let r = relative_skill(&[a, b, c]);
+        // A vs B on q1: 0.16 / 0.04 = 4 -> A = sqrt(4 * 1) = 2.
+        assert!((r[0].unwrap() - 2.0).abs() < 1e-12);
+        // B: vs A 1/4; vs C skipped (C's mean is 0) -> sqrt(0.25) = 0.5.
+        assert!((r[1].unwrap() - 0.5).abs() < 1e-12);
+        // C shares q2 with B but the pair is skipped: r = 1 (only r_ii).
+        assert_eq!(r[2], Some(1.0));
+        let lone = question_scores(&[0.3], &[true], &[9]);
+        assert_eq!(relative_skill(&[lone])[0], None);
+    }
+
+    #[test]
+    fn permutation_test_detects_a_clear_difference_and_not_a_null_one() {
+        let n = 60;
+        let q: Vec<u32> = (0..n).collect();
+        let y: Vec<bool> = (0..n).map(|i| i % 2 == 0).collect();
+        let good: Vec<f64> = y.iter().map(|&v| if v { 0.9 } else { 0.1 }).collect();
+        let bad: Vec<f64> = y.iter().map(|&v| if v { 0.4 } else { 0.6 }).collect();
+        let names = vec!["good".to_string(), "bad".to_string(), "good2".to_string()];
+        let s = vec![
+            question_scores(&good, &y, &q),
+            question_scores(&bad, &y, &q),
+            question_scores(&good, &y, &q),
+        ];
+        let pw = pairwise(&names, &s, 999, 5);
+        assert_eq!(pw.len(), 3);
+        let gb = &pw[0];
+        assert_eq!(
+            (gb.a.as_str(), gb.b.as_str(), gb.questions),
+            ("good", "bad", 60)
+        );
+        assert!(gb.p <= 0.002, "{}", gb.p);
+        let gg = pw.iter().find(|c| c.b == "good2" && c.a == "good").unwrap();
+        assert_eq!(gg.p, 1.0);
+        assert!(pw.iter().all(|c| c.p_holm >= c.p));
+    }
+}
