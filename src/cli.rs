@@ -37,7 +37,7 @@ pub enum Command {
     /// Draw charts.
     #[command(subcommand)]
     Chart(ChartCommand),
-    /// The main job: check, score and chart into reports/<as-of date>/.
+    /// The main job: check, score and write the monthly report (HTML, charts, JSON, CSV).
     Run(RunArgs),
     /// Show the verbal probability lexicon, or look a phrase up.
     Lexicon(LexiconArgs),
@@ -105,6 +105,9 @@ pub struct ScoringArgs {
     /// Number of equal-width calibration bins (default 10, or hindsight.toml).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1000))]
     pub bins: Option<u16>,
+    /// Resamples for bootstrap intervals and tests (default 1000, or hindsight.toml; 0 skips them).
+    #[arg(long, value_name = "N")]
+    pub resamples: Option<usize>,
 }
 
 #[derive(Debug, Args)]
@@ -139,12 +142,19 @@ pub struct ChartArgs {
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Report date (default: today); the report goes to reports/<date>/.
+    /// Report for this month (scored as of its last day) into reports/YYYY-MM/.
+    /// Default: the last complete month.
+    #[arg(long, value_name = "YYYY-MM", value_parser = parse_month, conflicts_with = "as_of")]
+    pub month: Option<NaiveDate>,
+    /// Report as of this date instead, into reports/YYYY-MM-DD/.
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
     pub as_of: Option<NaiveDate>,
     /// Number of equal-width calibration bins (default 10, or hindsight.toml).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1000))]
     pub bins: Option<u16>,
+    /// Resamples for bootstrap intervals and tests (default 1000, or hindsight.toml).
+    #[arg(long, value_name = "N")]
+    pub resamples: Option<usize>,
     /// Reports folder (default: reports/ in the ledger).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -163,6 +173,10 @@ pub enum LexiconCommand {
         /// The phrase, e.g. "cannot be ruled out".
         phrase: String,
     },
+}
+
+fn parse_month(s: &str) -> Result<NaiveDate, String> {
+    hindsight::report::parse_month(s)
 }
 
 fn parse_date(s: &str) -> Result<NaiveDate, String> {

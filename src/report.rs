@@ -1,50 +1,111 @@
 //! Assembling a report folder from scores and charts.
 //!
-//! Owns the layout of `reports/<as-of date>/` (scores.json, scores.csv,
-//! calibration.png, one chart per forecaster with enough forecasts, and
-//! summary.md) and the chart data built from a summary. The folder is written
-//! beside its final place and renamed into it, so a failed run never leaves a
-//! half-written report. It computes no scores.
+//! Owns the layout of a report folder (`reports/YYYY-MM/` for a month,
+//! `reports/YYYY-MM-DD/` for another as-of date): scores.json, scores.csv,
+//! forecasts.csv, pairwise.csv, the PNG charts, summary.md, index.html and
+//! manifest.json; and the view data behind them (what resolved in the period,
+//! Brier over time). The folder is written beside its final place and renamed
+//! into it, so a failed run never leaves a half-written report. It computes no
+//! score itself: it calls `score` and hands results to `render`.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
+use sha2::{Digest, Sha256};
 
-use crate::ledger::Ledger;
 use crate::ledger::normalize::slugify;
-use crate::matching::{ScoredSet, pending_questions};
+use crate::ledger::{Ledger, hex};
+use crate::matching::{ScoredSet, Status, pending_questions};
+use crate::model::{OutcomeValue, Stated};
+use crate::render::csv_out::{self, safe_cell};
+use crate::render::html::{self, Chart, Page, Section, TableHtml, escape, source_link, text};
 use crate::render::png::{ReliabilityBin, ReliabilityChart, render_reliability_png};
 use crate::render::table::leaderboard;
-use crate::render::{csv_out, fmt4, json};
-use crate::score::{Scores, Summary};
+use crate::render::{fmt4, json};
+use crate::score::{ForecasterScores, Pairwise, Scores, Summary, pairwise, question_scores};
 use crate::settings::Settings;
 
-/// The chart data for one summary.
-pub fn reliability_chart(
-    who: &str,
-    s: &Summary,
-    bins: usize,
-    as_of: Option<NaiveDate>,
-) -> ReliabilityChart {
+/// The last day of a month.
+pub fn month_end(year: i32, month: u32) -> Option<NaiveDate> {
+    let (ny, nm) = if month == 12 { (year + 1, 1) } else { (year, month + 1) };
+    NaiveDate::from_ymd_opt(ny, nm, 1).and_then(|d| d.pred_opt())
+}
+
+/// Parse `YYYY-MM`.
+///
+/// ```
+/// use hindsight::report::parse_month;
+/// assert_eq!(parse_month("2019-02").unwrap().to_string(), "2019-02-28");
+/// assert!(parse_month("2019-13").is_err());
+/// ```
+pub fn parse_month(s: &str) -> Result<NaiveDate, String> {
+    let t = s.trim();
+    let bad = || format!("'{}' is not a month in the form YYYY-MM", t);
+    let (y, m) = t.split_once('-').ok_or_else(bad)?;
+    if y.len() != 4 || m.len() != 2 {
+        return Err(bad());
+    }
+    let y: i32 = y.parse().map_err(|_| bad())?;
+    let m: u32 = m.parse().map_err(|_| bad())?;
+    if !(1..=12).contains(&m) {
+        return Err(bad());
+    }
+    month_end(y, m).ok_or_else(bad)
+}
+
+/// The last day of the last complete month before `today`.
+pub fn last_complete_month(today: NaiveDate) -> NaiveDate {
+    NaiveDate::from_ymd_opt(today.year(), today.month(), 1)
+        .and_then(|d| d.pred_opt())
+        .unwrap_or(today)
+}
+
+/// The reporting period: a month, or the month-to-date of another as-of date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    pub as_of: NaiveDate,
+    /// True for a whole-month report (folder `YYYY-MM`).
+    pub monthly: bool,
+}
+
+impl Period {
+    pub fn start(&self) -> NaiveDate {
+        NaiveDate::from_ymd_opt(self.as_of.year(), self.as_of.month(), 1).unwrap_or(self.as_of)
+    }
+
+    /// Folder name.
+    pub fn folder(&self) -> String {
+        if self.monthly {
+            self.as_of.format("%Y-%m").to_string()
+        } else {
+            self.as_of.to_string()
+        }
+    }
+
+    pub fn label(&self) -> String {
+        if self.monthly {
+            self.as_of.format("%B %Y").to_string()
+        } else {
+            format!("as of {}", self.as_of)
+        }
+    }
+}
+
+/// The chart data for one summary, with the CORP curve and consistency band.
+pub fn reliability_chart(who: &str, s: &Summary, bins: usize, as_of: Option<NaiveDate>) -> ReliabilityChart {
     let mut histogram = vec![0usize; bins];
     for b in &s.calibration {
         let k = crate::score::bin_index(b.bin_lo, bins);
         histogram[k] += b.n;
     }
-    let brier = s
-        .brier
-        .map(|b| format!("Brier {:.4}", b))
-        .unwrap_or_else(|| "Brier –".into());
+    let brier = s.brier.map(|b| format!("Brier {:.4}", b)).unwrap_or_else(|| "Brier –".into());
     let when = as_of.map(|d| format!(" · as of {}", d)).unwrap_or_default();
     ReliabilityChart {
         title: format!("Calibration — {}", who),
-        subtitle: format!(
-            "n = {} forecasts · {}{} · bars: 95% Jeffreys intervals",
-            s.n, brier, when
-        ),
+        subtitle: format!("n = {} forecasts · {}{} · bars: 95% Jeffreys intervals", s.n, brier, when),
         bins: s
             .calibration
             .iter()
@@ -68,7 +129,7 @@ pub struct ReportInput<'a> {
     pub set: &'a ScoredSet,
     pub scores: &'a Scores,
     pub settings: &'a Settings,
-    pub as_of: NaiveDate,
+    pub period: Period,
     pub lexicon: &'a str,
 }
 
@@ -94,8 +155,8 @@ pub fn chart_names(names: &[&str]) -> Vec<String> {
         .collect()
 }
 
-/// Write the report into `dir` (replacing an earlier report for the same date).
-/// Returns the files written, relative to `dir`.
+/// Write the report into `dir` (replacing an earlier report for the same
+/// period). Returns the files written, relative to `dir`.
 pub fn write_report(dir: &Path, input: &ReportInput) -> Result<Vec<PathBuf>> {
     let parent = dir.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
@@ -108,61 +169,252 @@ pub fn write_report(dir: &Path, input: &ReportInput) -> Result<Vec<PathBuf>> {
     if dir.exists() {
         std::fs::remove_dir_all(dir).with_context(|| format!("replacing {}", dir.display()))?;
     }
-    std::fs::rename(&staged, dir)
-        .with_context(|| format!("moving the report into {}", dir.display()))?;
+    std::fs::rename(&staged, dir).with_context(|| format!("moving the report into {}", dir.display()))?;
     Ok(files)
+}
+
+/// One scored forecast's scores, by ledger forecast index.
+fn forecast_scores(set: &ScoredSet, clamp: f64) -> HashMap<u32, (f64, f64)> {
+    set.forecast
+        .iter()
+        .zip(set.p.iter().zip(&set.y))
+        .map(|(&f, (&p, &y))| {
+            let o = if y { 1.0 } else { 0.0 };
+            let pc = p.clamp(clamp, 1.0 - clamp);
+            let q = if y { pc } else { 1.0 - pc };
+            (f, ((p - o) * (p - o), -q.ln()))
+        })
+        .collect()
+}
+
+/// Monthly as-of Brier scores from the first month with a scored forecast to
+/// the report's month: (month labels, overall series, per-forecaster series).
+pub fn brier_over_time(
+    ledger: &Ledger,
+    set: &ScoredSet,
+    as_of: NaiveDate,
+    forecasters: &[usize],
+) -> (Vec<String>, Vec<Option<f64>>, Vec<Vec<Option<f64>>>) {
+    let resolved: HashMap<&str, NaiveDate> = ledger
+        .outcomes
+        .iter()
+        .map(|o| (o.question_id.as_str(), o.resolved_on))
+        .collect();
+    // Each scored forecast counts from the month its question resolved in.
+    let month_index = |d: NaiveDate| d.year() * 12 + d.month0() as i32;
+    let mut first = i32::MAX;
+    let mut items: Vec<(i32, usize, f64)> = Vec::new(); // (month, group, sq error)
+    for (g, r) in set.groups.iter().enumerate() {
+        for i in r.clone() {
+            let f = &ledger.forecasts[set.forecast[i] as usize];
+            let Some(&d) = resolved.get(f.question_id.as_str()) else { continue };
+            let m = month_index(d);
+            first = first.min(m);
+            let o = if set.y[i] { 1.0 } else { 0.0 };
+            items.push((m, g, (set.p[i] - o).powi(2)));
+        }
+    }
+    let last = month_index(as_of);
+    if items.is_empty() || first > last {
+        return (Vec::new(), Vec::new(), vec![Vec::new(); forecasters.len()]);
+    }
+    items.sort_by_key(|x| x.0);
+    let months = (last - first + 1) as usize;
+    let mut labels = Vec::with_capacity(months);
+    let mut overall = Vec::with_capacity(months);
+    let mut per: Vec<Vec<Option<f64>>> = vec![Vec::with_capacity(months); forecasters.len()];
+    let mut sum_all = (0.0, 0usize);
+    let mut sums: HashMap<usize, (f64, usize)> = HashMap::new();
+    let mut it = items.iter().peekable();
+    for k in 0..months {
+        let m = first + k as i32;
+        while let Some(&&(mi, g, e)) = it.peek() {
+            if mi > m {
+                break;
+            }
+            sum_all.0 += e;
+            sum_all.1 += 1;
+            let s = sums.entry(g).or_insert((0.0, 0));
+            s.0 += e;
+            s.1 += 1;
+            it.next();
+        }
+        labels.push(format!("{:04}-{:02}", m.div_euclid(12), m.rem_euclid(12) + 1));
+        overall.push((sum_all.1 > 0).then(|| sum_all.0 / sum_all.1 as f64));
+        for (series, g) in per.iter_mut().zip(forecasters) {
+            series.push(sums.get(g).filter(|s| s.1 > 0).map(|s| s.0 / s.1 as f64));
+        }
+    }
+    (labels, overall, per)
 }
 
 fn write_files(dir: &Path, input: &ReportInput) -> Result<Vec<PathBuf>> {
     let s = input.settings;
-    let mut files = Vec::new();
+    let l = input.ledger;
+    let set = input.set;
+    let as_of = input.period.as_of;
+    let mut files: Vec<PathBuf> = Vec::new();
+    let put = |name: &str, bytes: &[u8], files: &mut Vec<PathBuf>| -> Result<()> {
+        std::fs::write(dir.join(name), bytes).with_context(|| format!("writing {}", name))?;
+        files.push(PathBuf::from(name));
+        Ok(())
+    };
+
     let mut buf = Vec::new();
-    json::write_scores(
-        &mut buf,
-        input.scores,
-        s,
-        Some(input.as_of),
-        &input.set.unscored,
-        input.lexicon,
-    )?;
-    std::fs::write(dir.join("scores.json"), &buf)?;
-    files.push(PathBuf::from("scores.json"));
+    json::write_scores(&mut buf, input.scores, s, Some(as_of), &set.unscored, input.lexicon)?;
+    put("scores.json", &buf, &mut files)?;
     let mut buf = Vec::new();
     csv_out::write_scores(&mut buf, input.scores)?;
-    std::fs::write(dir.join("scores.csv"), &buf)?;
-    files.push(PathBuf::from("scores.csv"));
+    put("scores.csv", &buf, &mut files)?;
+    let fscores = forecast_scores(set, s.log_clamp);
+    put("forecasts.csv", &forecasts_csv(l, set, &fscores)?, &mut files)?;
 
-    let overall = reliability_chart(
-        "all forecasters",
-        &input.scores.overall,
-        s.bins,
-        Some(input.as_of),
-    );
+    // Fair comparison among the ranked forecasters (the top ones by relative skill).
+    const MAX_PAIRWISE: usize = 20;
+    let mut ranked: Vec<(usize, &ForecasterScores)> =
+        input.scores.forecasters.iter().enumerate().filter(|(_, f)| f.ranked).collect();
+    ranked.sort_by(|a, b| {
+        a.1.relative_skill
+            .unwrap_or(f64::INFINITY)
+            .total_cmp(&b.1.relative_skill.unwrap_or(f64::INFINITY))
+            .then(a.1.forecaster.cmp(&b.1.forecaster))
+    });
+    ranked.truncate(MAX_PAIRWISE);
+    let names: Vec<String> = ranked.iter().map(|(_, f)| f.forecaster.clone()).collect();
+    let qs: Vec<_> = ranked
+        .iter()
+        .map(|(g, _)| {
+            let r = set.groups[*g].clone();
+            question_scores(&set.p[r.clone()], &set.y[r.clone()], &set.question[r])
+        })
+        .collect();
+    let pairs = pairwise(&names, &qs, s.resamples.max(99), crate::score::derive_seed(s.seed, "pairwise"));
+    put("pairwise.csv", &pairwise_csv(&pairs)?, &mut files)?;
+
+    // Charts.
+    let mut charts: Vec<Chart> = Vec::new();
+    let overall = reliability_chart("all forecasters", &input.scores.overall, s.bins, Some(as_of));
     render_reliability_png(&overall, &dir.join("calibration.png"))?;
     files.push(PathBuf::from("calibration.png"));
-    let charted: Vec<&crate::score::ForecasterScores> = input
-        .scores
-        .forecasters
-        .iter()
-        .filter(|f| f.summary.n >= s.min_n)
-        .collect();
-    let names = chart_names(
-        &charted
-            .iter()
-            .map(|f| f.forecaster.as_str())
-            .collect::<Vec<_>>(),
-    );
-    let mut chart_of = Vec::new();
-    for (f, name) in charted.iter().zip(&names) {
-        let chart = reliability_chart(&f.forecaster, &f.summary, s.bins, Some(input.as_of));
-        let file = format!("{}.png", name);
+    charts.push(Chart {
+        title: "Calibration, all forecasters".into(),
+        caption: format!(
+            "Mean forecast against observed frequency in bins of width {}; bars are 95% Jeffreys intervals; the histogram shows how many forecasts fell in each bin.",
+            1.0 / s.bins as f64
+        ),
+        png: std::fs::read(dir.join("calibration.png"))?,
+        file: "calibration.png".into(),
+    });
+    let charted: Vec<&ForecasterScores> =
+        input.scores.forecasters.iter().filter(|f| f.summary.n >= s.min_n).collect();
+    let stems = chart_names(&charted.iter().map(|f| f.forecaster.as_str()).collect::<Vec<_>>());
+    let mut chart_of: HashMap<String, String> = HashMap::new();
+    for (f, stem) in charted.iter().zip(&stems) {
+        let chart = reliability_chart(&f.forecaster, &f.summary, s.bins, Some(as_of));
+        let file = format!("{}.png", stem);
         render_reliability_png(&chart, &dir.join(&file))?;
         files.push(PathBuf::from(&file));
-        chart_of.push((f.forecaster.clone(), file));
+        chart_of.insert(f.forecaster.clone(), file);
     }
-    std::fs::write(dir.join("summary.md"), summary_md(input, &chart_of))?;
-    files.push(PathBuf::from("summary.md"));
+
+    put("summary.md", summary_md(input, &chart_of).as_bytes(), &mut files)?;
+    let page = html_page(input, &fscores, &pairs, charts, &chart_of);
+    put("index.html", html::render(&page).as_bytes(), &mut files)?;
+    let manifest = manifest(input, dir, &files)?;
+    put("manifest.json", manifest.as_bytes(), &mut files)?;
     Ok(files)
+}
+
+fn manifest(input: &ReportInput, dir: &Path, files: &[PathBuf]) -> Result<String> {
+    let mut outputs = Vec::new();
+    for f in files {
+        let bytes = std::fs::read(dir.join(f))?;
+        outputs.push(serde_json::json!({"file": f.display().to_string(), "sha256": hex(&Sha256::digest(&bytes))}));
+    }
+    let s = input.settings;
+    let doc = serde_json::json!({
+        "tool": "hindsight",
+        "version": env!("CARGO_PKG_VERSION"),
+        "as_of": input.period.as_of.to_string(),
+        "month": input.period.monthly.then(|| input.period.folder()),
+        "settings": {"bins": s.bins, "log_clamp": s.log_clamp, "min_n": s.min_n, "resamples": s.resamples, "seed": s.seed, "lexicon": input.lexicon},
+        "inputs": input.ledger.files.iter().map(|(p, h)| serde_json::json!({"file": p.display().to_string().replace('\\', "/"), "sha256": h})).collect::<Vec<_>>(),
+        "outputs": outputs,
+    });
+    Ok(serde_json::to_string_pretty(&doc)? + "\n")
+}
+
+fn status_label(s: Option<Status>) -> &'static str {
+    s.map(|s| s.as_str()).unwrap_or("filtered")
+}
+
+fn stated_text(f: &crate::model::Forecast) -> String {
+    match &f.stated {
+        Stated::Number(v) => format!("{}", v),
+        Stated::Phrase { phrase, .. } => phrase.clone(),
+    }
+}
+
+fn forecasts_csv(l: &Ledger, set: &ScoredSet, fscores: &HashMap<u32, (f64, f64)>) -> Result<Vec<u8>> {
+    let qidx = l.question_index();
+    let outcome: HashMap<&str, &crate::model::Outcome> =
+        l.outcomes.iter().map(|o| (o.question_id.as_str(), o)).collect();
+    let mut out = Vec::new();
+    {
+        let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(&mut out);
+        w.write_record([
+            "forecast_id", "question_id", "question", "forecaster", "made_on", "p_yes", "stated", "direction",
+            "closes_on", "outcome", "resolved_on", "status", "brier", "log_score", "quote", "source", "recorded_by",
+        ])?;
+        for (i, f) in l.forecasts.iter().enumerate() {
+            let q = qidx.get(f.question_id.as_str()).map(|&k| &l.questions[k]);
+            let o = outcome.get(f.question_id.as_str());
+            let sc = fscores.get(&(i as u32));
+            w.write_record([
+                safe_cell(&f.id),
+                safe_cell(&f.question_id),
+                safe_cell(q.map(|q| q.title.as_str()).unwrap_or("")),
+                safe_cell(&f.forecaster),
+                f.made_on.to_string(),
+                format!("{}", f.probability.get()),
+                safe_cell(&stated_text(f)),
+                f.direction.as_str().to_string(),
+                q.map(|q| q.closes_on.to_string()).unwrap_or_default(),
+                o.map(|o| o.value.as_str().to_string()).unwrap_or_default(),
+                o.map(|o| o.resolved_on.to_string()).unwrap_or_default(),
+                status_label(set.status.get(i).copied().flatten()).to_string(),
+                sc.map(|s| format!("{}", s.0)).unwrap_or_default(),
+                sc.map(|s| format!("{}", s.1)).unwrap_or_default(),
+                safe_cell(&f.quote),
+                safe_cell(&f.source),
+                safe_cell(&f.recorded_by),
+            ])?;
+        }
+        w.flush()?;
+    }
+    Ok(out)
+}
+
+fn pairwise_csv(pairs: &[Pairwise]) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    {
+        let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(&mut out);
+        w.write_record(["a", "b", "questions", "brier_a", "brier_b", "ratio", "p", "p_holm"])?;
+        for c in pairs {
+            w.write_record([
+                safe_cell(&c.a),
+                safe_cell(&c.b),
+                c.questions.to_string(),
+                format!("{}", c.brier_a),
+                format!("{}", c.brier_b),
+                c.ratio.map(|r| format!("{}", r)).unwrap_or_default(),
+                format!("{}", c.p),
+                format!("{}", c.p_holm),
+            ])?;
+        }
+        w.flush()?;
+    }
+    Ok(out)
 }
 
 /// Escape ledger text for a Markdown table cell.
@@ -186,46 +438,58 @@ pub fn md(s: &str) -> String {
     out
 }
 
-fn summary_md(input: &ReportInput, charts: &[(String, String)]) -> String {
+fn ci_text(ci: Option<[f64; 2]>) -> String {
+    ci.map(|[a, b]| format!("{:.3}–{:.3}", a, b)).unwrap_or_else(|| "–".into())
+}
+
+fn p_text(p: Option<f64>) -> String {
+    match p {
+        None => "–".into(),
+        Some(p) if p < 0.001 => "<0.001".into(),
+        Some(p) => format!("{:.3}", p),
+    }
+}
+
+fn summary_md(input: &ReportInput, charts: &HashMap<String, String>) -> String {
     let l = input.ledger;
     let set = input.set;
     let s = input.settings;
     let mut o = String::new();
-    let _ = writeln!(o, "# hindsight report, as of {}\n", input.as_of);
+    let _ = writeln!(o, "# hindsight report, {}\n", input.period.label());
     let _ = writeln!(
         o,
-        "Ledger: {} questions, {} forecasts, {} outcomes. Scored: **{} forecasts** by {} forecasters on {} questions.\n",
+        "Scored as of {}. Ledger: {} questions, {} forecasts, {} outcomes. Scored: **{} forecasts** by {} forecasters on {} questions. The full report with charts is `index.html`.\n",
+        input.period.as_of,
         l.questions.len(),
         l.forecasts.len(),
         l.outcomes.len(),
         set.len(),
         set.forecasters.len(),
-        set.question.iter().collect::<HashSet<_>>().len()
+        input.scores.overall.questions
     );
     let _ = writeln!(o, "## Scores\n");
     let _ = writeln!(
         o,
-        "Brier = mean (p − y)² (0 best, 0.25 = always 50%); log score = mean −ln q with p clamped to [{}, {}]; Brier skill against always forecasting the base rate; AUC 0.5 = no discrimination; MCB / DSC / UNC = CORP miscalibration, discrimination, uncertainty (Brier = MCB − DSC + UNC). Forecasters with fewer than {} scored forecasts are listed but not ranked.\n",
+        "Brier = mean (p − y)² (0 best, 0.25 = always 50%), with a 95% bootstrap interval over questions; log score = mean −ln q with p clamped to [{}, {}]; skill vs the chimp (always 50%); relative skill = pairwise ratio of mean Brier on shared questions, geometric mean over opponents (lower is better); AUC 0.5 = no discrimination; MCB / DSC / UNC = CORP miscalibration, discrimination, uncertainty (Brier = MCB − DSC + UNC). Forecasters with fewer than {} scored forecasts are listed but not ranked.\n",
         s.log_clamp,
         1.0 - s.log_clamp,
         s.min_n
     );
-    let _ = writeln!(
-        o,
-        "| # | Forecaster | n | Brier | Log | Brier skill | AUC | MCB | DSC | UNC |"
-    );
-    let _ = writeln!(o, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let _ = writeln!(o, "| # | Forecaster | n | Brier | 95% CI | Log | Skill vs chimp | Relative skill | AUC | MCB | DSC | UNC |");
+    let _ = writeln!(o, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     let mut rank = 0;
-    let row = |o: &mut String, r: &str, name: &str, x: &Summary| {
+    let row = |o: &mut String, r: &str, name: &str, x: &Summary, rel: Option<f64>| {
         let _ = writeln!(
             o,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             r,
             name,
             x.n,
             fmt4(x.brier),
+            ci_text(x.brier_ci),
             fmt4(x.log_score),
-            fmt4(x.brier_skill),
+            fmt4(x.brier_skill_chimp),
+            fmt4(rel),
             fmt4(x.auc),
             fmt4(x.corp.map(|c| c.miscalibration)),
             fmt4(x.corp.map(|c| c.discrimination)),
@@ -239,9 +503,9 @@ fn summary_md(input: &ReportInput, charts: &[(String, String)]) -> String {
         } else {
             "–".to_string()
         };
-        row(&mut o, &r, &md(&f.forecaster), &f.summary);
+        row(&mut o, &r, &md(&f.forecaster), &f.summary, f.relative_skill);
     }
-    row(&mut o, "", "**All forecasters**", &input.scores.overall);
+    row(&mut o, "", "**All forecasters**", &input.scores.overall, None);
     if input.scores.forecasters.iter().all(|f| !f.ranked) {
         let _ = writeln!(
             o,
@@ -249,72 +513,372 @@ fn summary_md(input: &ReportInput, charts: &[(String, String)]) -> String {
             s.min_n
         );
     }
+    let _ = writeln!(o, "\n## Calibration tests\n");
+    let _ = writeln!(o, "| Forecaster | Spiegelhalter z | p | Hosmer–Lemeshow | df | p | CORP test p | intercept | slope |");
+    let _ = writeln!(o, "|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let cal_row = |o: &mut String, name: &str, x: &Summary| {
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            name,
+            fmt4(x.spiegelhalter.map(|t| t.z)),
+            p_text(x.spiegelhalter.map(|t| t.p)),
+            fmt4(x.hosmer_lemeshow.map(|h| h.statistic)),
+            x.hosmer_lemeshow.map(|h| h.df.to_string()).unwrap_or_else(|| "–".into()),
+            p_text(x.hosmer_lemeshow.map(|h| h.p)),
+            p_text(x.corp_test_p),
+            fmt4(x.calibration_line.map(|c| c.intercept)),
+            fmt4(x.calibration_line.map(|c| c.slope)),
+        );
+    };
+    cal_row(&mut o, "**All forecasters**", &input.scores.overall);
+    for f in leaderboard(input.scores).into_iter().filter(|f| f.ranked) {
+        cal_row(&mut o, &md(&f.forecaster), &f.summary);
+    }
     let u = &set.unscored;
     let _ = writeln!(o, "\n## Forecasts not scored\n");
     let _ = writeln!(o, "| reason | forecasts |\n|---|---:|");
     for (what, n) in [
-        (
-            "pending (no outcome by the as-of date, or made after it)",
-            u.pending,
-        ),
+        ("pending (no outcome by the as-of date, or made after it)", u.pending),
         ("void question", u.void),
         ("made after the question closed", u.made_after_close),
-        (
-            "made on or after the resolution date",
-            u.made_after_resolution,
-        ),
+        ("made on or after the resolution date", u.made_after_resolution),
         ("non-binary question (not scored yet)", u.not_binary),
     ] {
         let _ = writeln!(o, "| {} | {} |", what, n);
     }
-    let pending = pending_questions(l, Some(input.as_of));
+    let pending = pending_questions(l, Some(input.period.as_of));
     let _ = writeln!(o, "\n## Pending questions\n");
     if pending.is_empty() {
         let _ = writeln!(o, "None: every question with a forecast has resolved.");
     } else {
-        let _ = writeln!(
-            o,
-            "| closes on | question | forecasts | status |\n|---|---|---:|---|"
-        );
+        let _ = writeln!(o, "| closes on | question | forecasts | status |\n|---|---|---:|---|");
         for (qi, n) in pending {
             let q = &l.questions[qi];
-            let status = if q.closes_on < input.as_of {
-                "deadline passed, outcome not recorded"
-            } else {
-                "open"
-            };
-            let _ = writeln!(
-                o,
-                "| {} | {} ({}) | {} | {} |",
-                q.closes_on,
-                md(&q.title),
-                md(&q.id),
-                n,
-                status
-            );
+            let status = if q.closes_on < input.period.as_of { "deadline passed, outcome not recorded" } else { "open" };
+            let _ = writeln!(o, "| {} | {} ({}) | {} | {} |", q.closes_on, md(&q.title), md(&q.id), n, status);
         }
     }
     let _ = writeln!(o, "\n## Charts\n");
-    let _ = writeln!(
-        o,
-        "- [All forecasters](calibration.png)\n\n![Calibration, all forecasters](calibration.png)\n"
-    );
+    let _ = writeln!(o, "![Calibration, all forecasters](calibration.png)\n");
     if charts.is_empty() {
-        let _ = writeln!(
-            o,
-            "- No forecaster has {} or more scored forecasts, so there are no per-forecaster charts.",
-            s.min_n
-        );
+        let _ = writeln!(o, "No forecaster has {} or more scored forecasts, so there are no per-forecaster charts.", s.min_n);
     }
-    for (name, file) in charts {
+    let mut named: Vec<(&String, &String)> = charts.iter().collect();
+    named.sort();
+    for (name, file) in named {
         let _ = writeln!(o, "- [{}]({})", md(name), file);
     }
     let _ = writeln!(
         o,
-        "\n## Method\n\nSettings: {} calibration bins, log clamp {}, minimum n {}. Verbal phrases: {}. Files: scores.json (the data contract's JSON), scores.csv.",
-        s.bins, s.log_clamp, s.min_n, input.lexicon
+        "\n## Method\n\nSettings: {} calibration bins, log clamp {}, minimum n {}, {} resamples, seed {}. Verbal phrases: {}. Files: scores.json (the data contract's JSON), scores.csv, forecasts.csv (every forecast with its status and score), pairwise.csv, manifest.json (inputs' SHA-256).",
+        s.bins, s.log_clamp, s.min_n, s.resamples, s.seed, input.lexicon
     );
     o
+}
+
+fn outcome_html(v: OutcomeValue) -> &'static str {
+    match v {
+        OutcomeValue::Yes => "<span class=\"yes\">yes</span>",
+        OutcomeValue::No => "<span class=\"no\">no</span>",
+        OutcomeValue::Void => "void",
+    }
+}
+
+fn prob_html(f: &crate::model::Forecast) -> String {
+    let p = format!("{:.0}%", f.probability.get() * 100.0);
+    let p = if f.probability.get() > 0.0 && f.probability.get() < 0.01 { format!("{:.1}%", f.probability.get() * 100.0) } else { p };
+    match &f.stated {
+        Stated::Phrase { phrase, .. } => format!(
+            "{} <small>(“{}”{})</small>",
+            p,
+            escape(phrase),
+            if f.direction == crate::model::Direction::No { ", about no" } else { "" }
+        ),
+        Stated::Number(_) if f.direction == crate::model::Direction::No => format!("{} <small>(stated for no)</small>", p),
+        Stated::Number(_) => p,
+    }
+}
+
+fn html_page(
+    input: &ReportInput,
+    fscores: &HashMap<u32, (f64, f64)>,
+    pairs: &[Pairwise],
+    charts: Vec<Chart>,
+    chart_of: &HashMap<String, String>,
+) -> Page {
+    let l = input.ledger;
+    let set = input.set;
+    let s = input.settings;
+    let sc = input.scores;
+    let period = input.period;
+    let qidx = l.question_index();
+    let outcome: HashMap<&str, &crate::model::Outcome> =
+        l.outcomes.iter().map(|o| (o.question_id.as_str(), o)).collect();
+    let ranked_n = sc.forecasters.iter().filter(|f| f.ranked).count();
+    let board = leaderboard(sc);
+    let best = board.iter().find(|f| f.ranked);
+
+    let mut headline = vec![
+        ("scored forecasts".to_string(), set.len().to_string(), format!("{} questions", sc.overall.questions)),
+        ("forecasters".to_string(), set.forecasters.len().to_string(), format!("{} ranked (n ≥ {})", ranked_n, s.min_n)),
+        (
+            "overall Brier".to_string(),
+            fmt4(sc.overall.brier),
+            format!("95% CI {} · always 50% = 0.25", ci_text(sc.overall.brier_ci)),
+        ),
+        ("skill vs chimp".to_string(), fmt4(sc.overall.brier_skill_chimp), "1 − Brier / 0.25".to_string()),
+    ];
+    if let Some(b) = best {
+        headline.push(("best ranked".to_string(), text(&b.forecaster), format!("Brier {}", fmt4(b.summary.brier.map(|x| x))).to_string()));
+    }
+    let headline = headline
+        .into_iter()
+        .map(|(a, b, c)| (escape(&a), if b.starts_with("<bdi>") { b } else { escape(&b) }, escape(&c)))
+        .collect();
+
+    let mut sections = Vec::new();
+
+    // Leaderboard.
+    let mut lb = Section::new("leaderboard", "Leaderboard");
+    lb.intro.push(format!(
+        "Ranked by mean Brier score (lower is better). The 95% interval resamples questions, not forecasts, since forecasts on one event are not independent. Relative skill compares forecasters only on the questions they both answered (geometric mean of Brier ratios; below 1 is better than the field). Forecasters with fewer than {} scored forecasts are listed in grey and not ranked.",
+        s.min_n
+    ));
+    let mut t = TableHtml::new(
+        &["#", "Forecaster", "n", "Brier", "95% CI", "Log", "Skill vs chimp", "Skill vs base rate", "Relative skill", "AUC", "MCB", "DSC"],
+        &[true, false, true, true, true, true, true, true, true, true, true, true],
+    );
+    let mut rank = 0;
+    for f in &board {
+        let r = if f.ranked {
+            rank += 1;
+            rank.to_string()
+        } else {
+            "–".into()
+        };
+        let x = &f.summary;
+        t.row(
+            vec![
+                r,
+                format!("<a href=\"#f-{}\">{}</a>", escape(&slugify(&f.forecaster)), text(&f.forecaster)),
+                x.n.to_string(),
+                fmt4(x.brier),
+                ci_text(x.brier_ci),
+                fmt4(x.log_score),
+                fmt4(x.brier_skill_chimp),
+                fmt4(f.brier_skill_base_rate),
+                fmt4(f.relative_skill),
+                fmt4(x.auc),
+                fmt4(x.corp.map(|c| c.miscalibration)),
+                fmt4(x.corp.map(|c| c.discrimination)),
+            ],
+            !f.ranked,
+        );
+    }
+    let x = &sc.overall;
+    t.row(
+        vec![
+            String::new(),
+            "<strong>All forecasters</strong>".into(),
+            x.n.to_string(),
+            fmt4(x.brier),
+            ci_text(x.brier_ci),
+            fmt4(x.log_score),
+            fmt4(x.brier_skill_chimp),
+            "–".into(),
+            "–".into(),
+            fmt4(x.auc),
+            fmt4(x.corp.map(|c| c.miscalibration)),
+            fmt4(x.corp.map(|c| c.discrimination)),
+        ],
+        false,
+    );
+    lb.tables.push(t);
+    if ranked_n == 0 {
+        lb.after.push(format!("<p>No forecaster has {} or more scored forecasts yet, so none is ranked; the order is by Brier for reading only.</p>", s.min_n));
+    }
+    sections.push(lb);
+
+    // Resolved this period.
+    let mut res = Section::new("resolved", &format!("Resolved {}", if period.monthly { format!("in {}", period.label()) } else { format!("from {} to {}", period.start(), period.as_of) }));
+    let mut resolved: Vec<&crate::model::Outcome> = l
+        .outcomes
+        .iter()
+        .filter(|o| o.resolved_on >= period.start() && o.resolved_on <= period.as_of)
+        .collect();
+    resolved.sort_by_key(|o| (o.resolved_on, o.question_id.clone()));
+    if resolved.is_empty() {
+        res.intro.push("No question resolved in this period.".into());
+    } else {
+        let mut t = TableHtml::new(&["Resolved", "Question", "Outcome", "Forecaster", "Forecast", "Brier"], &[false, false, false, false, true, true]);
+        for o in resolved {
+            let q = qidx.get(o.question_id.as_str()).map(|&k| &l.questions[k]);
+            let title = q.map(|q| text(&q.title)).unwrap_or_default();
+            let mut any = false;
+            for (i, f) in l.forecasts.iter().enumerate().filter(|(_, f)| f.question_id == o.question_id) {
+                let status = set.status.get(i).copied().flatten();
+                let brier = fscores.get(&(i as u32)).map(|s| format!("{:.4}", s.0)).unwrap_or_else(|| status_label(status).replace('_', " "));
+                t.row(vec![o.resolved_on.to_string(), title.clone(), outcome_html(o.value).into(), text(&f.forecaster), prob_html(f), brier], status != Some(Status::Scored));
+                any = true;
+            }
+            if !any {
+                t.row(vec![o.resolved_on.to_string(), title, outcome_html(o.value).into(), "–".into(), "–".into(), "–".into()], true);
+            }
+        }
+        res.tables.push(t);
+    }
+    sections.push(res);
+
+    // Charts.
+    let mut ch = Section::new("charts", "Calibration");
+    ch.intro.push("A well-calibrated forecaster's points lie on the diagonal: of the things they call 70% likely, about 70% happen.".into());
+    ch.charts = charts;
+    let mut t = TableHtml::new(
+        &["Forecaster", "n", "Spiegelhalter z", "p", "Hosmer–Lemeshow", "df", "p", "CORP test p", "Intercept", "Slope", "In the large"],
+        &[false, true, true, true, true, true, true, true, true, true, true],
+    );
+    let cal = |name: String, x: &Summary, muted: bool, t: &mut TableHtml| {
+        t.row(
+            vec![
+                name,
+                x.n.to_string(),
+                fmt4(x.spiegelhalter.map(|v| v.z)),
+                p_text(x.spiegelhalter.map(|v| v.p)),
+                fmt4(x.hosmer_lemeshow.map(|h| h.statistic)),
+                x.hosmer_lemeshow.map(|h| h.df.to_string()).unwrap_or_else(|| "–".into()),
+                p_text(x.hosmer_lemeshow.map(|h| h.p)),
+                p_text(x.corp_test_p),
+                fmt4(x.calibration_line.map(|c| c.intercept)),
+                fmt4(x.calibration_line.map(|c| c.slope)),
+                fmt4(x.calibration_in_the_large),
+            ],
+            muted,
+        )
+    };
+    cal("<strong>All forecasters</strong>".into(), &sc.overall, false, &mut t);
+    for f in &board {
+        cal(text(&f.forecaster), &f.summary, !f.ranked, &mut t);
+    }
+    ch.after.push("<h3>Calibration tests</h3><p>Small p-values are evidence of miscalibration. Spiegelhalter's z is positive when forecasts are too extreme on the wrong side; Hosmer–Lemeshow uses the same bins as the chart (shown only with 3 or more usable bins); the CORP test resamples outcomes from the forecasts themselves; the logistic calibration line has intercept 0 and slope 1 for a calibrated forecaster (slope below 1: overconfident).</p>".into());
+    ch.after.push(t.to_html());
+    sections.push(ch);
+
+    // Pairwise comparisons.
+    let mut pw = Section::new("pairwise", "Head to head");
+    if pairs.is_empty() {
+        pw.intro.push("Head-to-head tests need at least two ranked forecasters who answered some of the same questions.".into());
+    } else {
+        pw.intro.push("Each pair of ranked forecasters compared on the questions both answered (up to the 20 best by relative skill). p: sign-flip permutation test of the mean difference in Brier; Holm-adjusted over all pairs shown.".into());
+        let mut t = TableHtml::new(&["Forecaster A", "Forecaster B", "Shared questions", "Brier A", "Brier B", "Ratio", "p", "p (Holm)"], &[false, false, true, true, true, true, true, true]);
+        for c in pairs {
+            t.row(
+                vec![text(&c.a), text(&c.b), c.questions.to_string(), fmt4(Some(c.brier_a)), fmt4(Some(c.brier_b)), fmt4(c.ratio), p_text(Some(c.p)), p_text(Some(c.p_holm))],
+                c.p_holm >= 0.05,
+            );
+        }
+        pw.tables.push(t);
+    }
+    sections.push(pw);
+
+    // Pending.
+    let mut pe = Section::new("pending", "Pending questions");
+    let pending = pending_questions(l, Some(period.as_of));
+    if pending.is_empty() {
+        pe.intro.push("None: every question with a forecast has resolved.".into());
+    } else {
+        let mut t = TableHtml::new(&["Deadline", "Question", "Forecasts", "Status"], &[false, false, true, false]);
+        for (qi, n) in pending {
+            let q = &l.questions[qi];
+            let late = q.closes_on < period.as_of;
+            t.row(vec![q.closes_on.to_string(), text(&q.title), n.to_string(), if late { "deadline passed, outcome not recorded".into() } else { "open".into() }], false);
+        }
+        pe.tables.push(t);
+    }
+    sections.push(pe);
+
+    // Per forecaster.
+    const MAX_ROWS: usize = 200;
+    let mut per = Section::new("forecasters", "Forecasters");
+    per.intro.push("Every scored forecast with the forecaster's words, source, probability (and the phrase it came from), outcome and Brier score. All forecasts, scored or not, are in forecasts.csv.".into());
+    for (g, name) in set.forecasters.iter().enumerate() {
+        let fsc = sc.forecasters.iter().find(|f| &f.forecaster == name);
+        let mut h = format!("<h3 id=\"f-{}\">{}</h3>", escape(&slugify(name)), text(name));
+        if let Some(f) = fsc {
+            let _ = write!(
+                h,
+                "<p>{} scored forecasts · Brier {} ({}) · log {} · {}</p>",
+                f.summary.n,
+                fmt4(f.summary.brier),
+                ci_text(f.summary.brier_ci),
+                fmt4(f.summary.log_score),
+                if f.ranked { "ranked".to_string() } else { format!("not ranked: fewer than {} scored forecasts", s.min_n) }
+            );
+        }
+        if let Some(file) = chart_of.get(name) {
+            let _ = write!(h, "<p><a href=\"{}\">Calibration chart</a></p>", escape(file));
+        }
+        let mut rows: Vec<usize> = set.groups[g].clone().map(|i| set.forecast[i] as usize).collect();
+        rows.sort_by_key(|&i| std::cmp::Reverse(l.forecasts[i].made_on));
+        let total = rows.len();
+        let mut t = TableHtml::new(&["Made", "Question", "Quote", "Source", "Forecast", "Outcome", "Brier"], &[false, false, false, false, true, false, true]);
+        for &i in rows.iter().take(MAX_ROWS) {
+            let f = &l.forecasts[i];
+            let q = qidx.get(f.question_id.as_str()).map(|&k| &l.questions[k]);
+            let o = outcome.get(f.question_id.as_str());
+            t.row(
+                vec![
+                    f.made_on.to_string(),
+                    q.map(|q| text(&q.title)).unwrap_or_default(),
+                    if f.quote.is_empty() { String::new() } else { format!("<q>{}</q>", text(&f.quote)) },
+                    source_link(&f.source),
+                    prob_html(f),
+                    o.map(|o| outcome_html(o.value).to_string()).unwrap_or_default(),
+                    fscores.get(&(i as u32)).map(|s| format!("{:.4}", s.0)).unwrap_or_default(),
+                ],
+                false,
+            );
+        }
+        let mut block = h;
+        block.push_str(&t.to_html());
+        if total > MAX_ROWS {
+            let _ = write!(block, "<p>… and {} more in forecasts.csv.</p>", total - MAX_ROWS);
+        }
+        per.after.push(block);
+    }
+    sections.push(per);
+
+    // Method.
+    let mut me = Section::new("method", "Method and files");
+    let u = &set.unscored;
+    me.intro.push(format!(
+        "Scored as of {}: only forecasts made and outcomes resolved by then count, so re-running this report later gives the same numbers. A forecast is scored when its question has a non-void outcome, it was made on or before the question's deadline and before the outcome was known. Not scored: {} pending, {} void, {} made after the deadline, {} made on or after resolution{}.",
+        period.as_of,
+        u.pending,
+        u.void,
+        u.made_after_close,
+        u.made_after_resolution,
+        if u.not_binary > 0 { format!(", {} on non-binary questions", u.not_binary) } else { String::new() }
+    ));
+    me.intro.push(format!(
+        "Settings: {} calibration bins; log score clamps p to [{}, {}]; minimum {} scored forecasts to be ranked; {} resamples with seed {} for bootstrap intervals and tests. Verbal phrases: {}.",
+        s.bins, s.log_clamp, 1.0 - s.log_clamp, s.min_n, s.resamples, s.seed, escape(input.lexicon)
+    ));
+    me.intro.push("Files beside this page: <a href=\"scores.json\">scores.json</a> (machine-readable scores), <a href=\"scores.csv\">scores.csv</a>, <a href=\"forecasts.csv\">forecasts.csv</a> (every forecast, its status and score), <a href=\"pairwise.csv\">pairwise.csv</a>, <a href=\"summary.md\">summary.md</a>, <a href=\"manifest.json\">manifest.json</a> (tool version, settings, SHA-256 of every input file).".into());
+    sections.push(me);
+
+    Page {
+        title: format!("hindsight report — {}", period.label()),
+        subtitle: format!(
+            "Who was right, how often, and how well calibrated: {} forecasts by {} forecasters scored as of {}.",
+            set.len(),
+            set.forecasters.len(),
+            period.as_of
+        ),
+        headline,
+        sections,
+        footer: format!("Generated by hindsight {} from {} ledger files. Ledger text is shown as entered by research staff.", env!("CARGO_PKG_VERSION"), l.files.len()),
+    }
 }
 
 #[cfg(test)]
@@ -334,5 +898,16 @@ mod tests {
     #[test]
     fn markdown_escaping() {
         assert_eq!(md("a|b<script>\n"), "a\\|b&lt;script&gt; ");
+    }
+
+    #[test]
+    fn months() {
+        assert_eq!(parse_month("2020-02").unwrap(), NaiveDate::from_ymd_opt(2020, 2, 29).unwrap());
+        assert_eq!(parse_month("2019-12").unwrap(), NaiveDate::from_ymd_opt(2019, 12, 31).unwrap());
+        for bad in ["2019-1", "19-01", "2019-00", "2019/01", "x"] {
+            assert!(parse_month(bad).is_err(), "{bad}");
+        }
+        assert_eq!(last_complete_month(NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()), NaiveDate::from_ymd_opt(2026, 10, 31).unwrap());
+        assert_eq!(last_complete_month(NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()), NaiveDate::from_ymd_opt(2025, 12, 31).unwrap());
     }
 }

@@ -19,7 +19,7 @@ fn calibration(cli: &Cli, args: &ChartArgs) -> Result<ExitCode> {
     if let Some(name) = &args.forecaster {
         super::check_forecaster(&ledger, name)?;
     }
-    let settings = super::settings_with(&ledger, args.scoring.bins);
+    let settings = super::settings_with(&ledger, args.scoring.bins, args.scoring.resamples);
     let set = match_forecasts(
         &ledger,
         &MatchConfig {

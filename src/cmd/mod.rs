@@ -37,10 +37,13 @@ pub fn open_checked(root: &Path) -> Result<Ledger> {
 }
 
 /// Apply command-line overrides to the ledger's settings.
-pub fn settings_with(ledger: &Ledger, bins: Option<u16>) -> Settings {
+pub fn settings_with(ledger: &Ledger, bins: Option<u16>, resamples: Option<usize>) -> Settings {
     let mut s = ledger.settings.clone();
     if let Some(b) = bins {
         s.bins = b as usize;
+    }
+    if let Some(r) = resamples {
+        s.resamples = r;
     }
     s
 }

@@ -1,34 +1,39 @@
-//! `hindsight run`: the main job. Check, score and chart into reports/<date>/.
+//! `hindsight run`: the main job. Check, score and write the report for a
+//! month (default: the last complete month) or another as-of date.
 
 use std::process::ExitCode;
 
 use anyhow::Result;
 use hindsight::matching::{MatchConfig, match_forecasts};
-use hindsight::report::{ReportInput, write_report};
+use hindsight::report::{Period, ReportInput, last_complete_month, write_report};
 use hindsight::score::score_set;
 
 use crate::cli::{Cli, RunArgs};
 
 pub fn run(cli: &Cli, args: &RunArgs) -> Result<ExitCode> {
     let ledger = super::open_checked(&cli.root)?;
-    let settings = super::settings_with(&ledger, args.bins);
-    let as_of = args
-        .as_of
-        .unwrap_or_else(|| chrono::Local::now().date_naive());
+    let settings = super::settings_with(&ledger, args.bins, args.resamples);
+    let period = match (args.month, args.as_of) {
+        (Some(m), _) => Period { as_of: m, monthly: true },
+        (None, Some(d)) => Period { as_of: d, monthly: false },
+        (None, None) => Period {
+            as_of: last_complete_month(chrono::Local::now().date_naive()),
+            monthly: true,
+        },
+    };
     let set = match_forecasts(
         &ledger,
         &MatchConfig {
-            as_of: Some(as_of),
+            as_of: Some(period.as_of),
             forecaster: None,
         },
     );
-    let params = settings.params();
-    let scores = score_set(&set, params, settings.min_n);
+    let scores = score_set(&set, settings.params(), settings.min_n);
     let dir = args
         .out
         .clone()
         .unwrap_or_else(|| cli.root.join("reports"))
-        .join(as_of.to_string());
+        .join(period.folder());
     let files = write_report(
         &dir,
         &ReportInput {
@@ -36,18 +41,18 @@ pub fn run(cli: &Cli, args: &RunArgs) -> Result<ExitCode> {
             set: &set,
             scores: &scores,
             settings: &settings,
-            as_of,
+            period,
             lexicon: super::lexicon_name(&ledger),
         },
     )?;
     let mut out = hindsight::render::table::render(&scores, settings.min_n);
     out.push('\n');
     out.push_str(&super::coverage_line(&set));
-    out.push_str(&format!("\nReport written to {}/:", dir.display()));
+    out.push_str(&format!("\nReport for {} written to {}/:", period.label(), dir.display()));
     for f in files {
         out.push_str(&format!(" {}", f.display()));
     }
-    out.push('\n');
+    out.push_str(&format!("\nOpen {}/index.html in a browser.\n", dir.display()));
     super::print_stdout(out.as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }

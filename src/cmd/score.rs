@@ -14,7 +14,7 @@ pub fn run(cli: &Cli, args: &ScoreArgs) -> Result<ExitCode> {
     if let Some(name) = &args.forecaster {
         super::check_forecaster(&ledger, name)?;
     }
-    let settings = super::settings_with(&ledger, args.scoring.bins);
+    let settings = super::settings_with(&ledger, args.scoring.bins, args.scoring.resamples);
     let config = MatchConfig {
         as_of: args.scoring.as_of,
         forecaster: args.forecaster.clone(),

@@ -5,6 +5,7 @@
 //! score. Only `png` (and its `text` helper) imports plotters.
 
 pub mod csv_out;
+pub mod html;
 pub mod json;
 pub mod png;
 pub mod table;

@@ -42,8 +42,9 @@ fn two_sided_normal_p(z: f64) -> f64 {
 /// ```
 /// use hindsight::score::spiegelhalter;
 /// let t = spiegelhalter(&[0.2, 0.8], &[false, true]).unwrap();
-/// // numerator 0.2*0.6 + 0.2*0.6 = 0.24, denominator sqrt(2 * 0.36 * 0.16)
-/// assert!((t.z - 0.24 / (2.0f64 * 0.36 * 0.16).sqrt()).abs() < 1e-12);
+/// // numerator (0 - 0.2)(0.6) + (1 - 0.8)(-0.6) = -0.24, denominator sqrt(2 * 0.36 * 0.16):
+/// // these forecasts are less extreme than the outcomes, so z < 0.
+/// assert!((t.z + 0.24 / (2.0f64 * 0.36 * 0.16).sqrt()).abs() < 1e-12);
 /// assert!(spiegelhalter(&[0.5], &[true]).is_none());
 /// ```
 pub fn spiegelhalter(p: &[f64], y: &[bool]) -> Option<ZTest> {
