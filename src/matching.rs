@@ -21,8 +21,12 @@ use crate::model::{Kind, OutcomeValue};
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Scored,
-    /// No outcome yet (or none by the as-of date), or the forecast was made after the as-of date.
+    /// No outcome yet, or none by the as-of date.
     Pending,
+    /// Made after the as-of date: not part of the as-of view at all (not
+    /// counted anywhere), so a past report does not change when later
+    /// forecasts arrive.
+    AfterAsOf,
     Void,
     MadeAfterClose,
     MadeAfterResolution,
@@ -35,6 +39,7 @@ impl Status {
         match self {
             Status::Scored => "scored",
             Status::Pending => "pending",
+            Status::AfterAsOf => "after_as_of",
             Status::Void => "void",
             Status::MadeAfterClose => "made_after_close",
             Status::MadeAfterResolution => "made_after_resolution",
@@ -126,7 +131,7 @@ pub fn match_forecasts(ledger: &Ledger, config: &MatchConfig) -> ScoredSet {
         };
         let q = &ledger.questions[qi];
         let status = if config.as_of.is_some_and(|d| f.made_on > d) {
-            Status::Pending
+            Status::AfterAsOf
         } else if q.kind != Kind::Binary {
             Status::NotBinary
         } else if f.made_on > q.closes_on {
@@ -156,7 +161,7 @@ pub fn match_forecasts(ledger: &Ledger, config: &MatchConfig) -> ScoredSet {
             Status::MadeAfterClose => set.unscored.made_after_close += 1,
             Status::MadeAfterResolution => set.unscored.made_after_resolution += 1,
             Status::NotBinary => set.unscored.not_binary += 1,
-            Status::Scored => {}
+            Status::Scored | Status::AfterAsOf => {}
         }
         set.status[fi] = Some(status);
     }

@@ -30,7 +30,11 @@ use crate::settings::Settings;
 
 /// The last day of a month.
 pub fn month_end(year: i32, month: u32) -> Option<NaiveDate> {
-    let (ny, nm) = if month == 12 { (year + 1, 1) } else { (year, month + 1) };
+    let (ny, nm) = if month == 12 {
+        (year + 1, 1)
+    } else {
+        (year, month + 1)
+    };
     NaiveDate::from_ymd_opt(ny, nm, 1).and_then(|d| d.pred_opt())
 }
 
@@ -95,17 +99,28 @@ impl Period {
 }
 
 /// The chart data for one summary, with the CORP curve and consistency band.
-pub fn reliability_chart(who: &str, s: &Summary, bins: usize, as_of: Option<NaiveDate>) -> ReliabilityChart {
+pub fn reliability_chart(
+    who: &str,
+    s: &Summary,
+    bins: usize,
+    as_of: Option<NaiveDate>,
+) -> ReliabilityChart {
     let mut histogram = vec![0usize; bins];
     for b in &s.calibration {
         let k = crate::score::bin_index(b.bin_lo, bins);
         histogram[k] += b.n;
     }
-    let brier = s.brier.map(|b| format!("Brier {:.4}", b)).unwrap_or_else(|| "Brier –".into());
+    let brier = s
+        .brier
+        .map(|b| format!("Brier {:.4}", b))
+        .unwrap_or_else(|| "Brier –".into());
     let when = as_of.map(|d| format!(" · as of {}", d)).unwrap_or_default();
     ReliabilityChart {
         title: format!("Calibration — {}", who),
-        subtitle: format!("n = {} forecasts · {}{} · bars: 95% Jeffreys intervals", s.n, brier, when),
+        subtitle: format!(
+            "n = {} forecasts · {}{} · bars: 95% Jeffreys intervals",
+            s.n, brier, when
+        ),
         bins: s
             .calibration
             .iter()
@@ -169,7 +184,8 @@ pub fn write_report(dir: &Path, input: &ReportInput) -> Result<Vec<PathBuf>> {
     if dir.exists() {
         std::fs::remove_dir_all(dir).with_context(|| format!("replacing {}", dir.display()))?;
     }
-    std::fs::rename(&staged, dir).with_context(|| format!("moving the report into {}", dir.display()))?;
+    std::fs::rename(&staged, dir)
+        .with_context(|| format!("moving the report into {}", dir.display()))?;
     Ok(files)
 }
 
@@ -207,7 +223,9 @@ pub fn brier_over_time(
     for (g, r) in set.groups.iter().enumerate() {
         for i in r.clone() {
             let f = &ledger.forecasts[set.forecast[i] as usize];
-            let Some(&d) = resolved.get(f.question_id.as_str()) else { continue };
+            let Some(&d) = resolved.get(f.question_id.as_str()) else {
+                continue;
+            };
             let m = month_index(d);
             first = first.min(m);
             let o = if set.y[i] { 1.0 } else { 0.0 };
@@ -239,7 +257,11 @@ pub fn brier_over_time(
             s.1 += 1;
             it.next();
         }
-        labels.push(format!("{:04}-{:02}", m.div_euclid(12), m.rem_euclid(12) + 1));
+        labels.push(format!(
+            "{:04}-{:02}",
+            m.div_euclid(12),
+            m.rem_euclid(12) + 1
+        ));
         overall.push((sum_all.1 > 0).then(|| sum_all.0 / sum_all.1 as f64));
         for (series, g) in per.iter_mut().zip(forecasters) {
             series.push(sums.get(g).filter(|s| s.1 > 0).map(|s| s.0 / s.1 as f64));
@@ -261,18 +283,34 @@ fn write_files(dir: &Path, input: &ReportInput) -> Result<Vec<PathBuf>> {
     };
 
     let mut buf = Vec::new();
-    json::write_scores(&mut buf, input.scores, s, Some(as_of), &set.unscored, input.lexicon)?;
+    json::write_scores(
+        &mut buf,
+        input.scores,
+        s,
+        Some(as_of),
+        &set.unscored,
+        input.lexicon,
+    )?;
     put("scores.json", &buf, &mut files)?;
     let mut buf = Vec::new();
     csv_out::write_scores(&mut buf, input.scores)?;
     put("scores.csv", &buf, &mut files)?;
     let fscores = forecast_scores(set, s.log_clamp);
-    put("forecasts.csv", &forecasts_csv(l, set, &fscores)?, &mut files)?;
+    put(
+        "forecasts.csv",
+        &forecasts_csv(l, set, &fscores, as_of)?,
+        &mut files,
+    )?;
 
     // Fair comparison among the ranked forecasters (the top ones by relative skill).
     const MAX_PAIRWISE: usize = 20;
-    let mut ranked: Vec<(usize, &ForecasterScores)> =
-        input.scores.forecasters.iter().enumerate().filter(|(_, f)| f.ranked).collect();
+    let mut ranked: Vec<(usize, &ForecasterScores)> = input
+        .scores
+        .forecasters
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.ranked)
+        .collect();
     ranked.sort_by(|a, b| {
         a.1.relative_skill
             .unwrap_or(f64::INFINITY)
@@ -288,12 +326,22 @@ fn write_files(dir: &Path, input: &ReportInput) -> Result<Vec<PathBuf>> {
             question_scores(&set.p[r.clone()], &set.y[r.clone()], &set.question[r])
         })
         .collect();
-    let pairs = pairwise(&names, &qs, s.resamples.max(99), crate::score::derive_seed(s.seed, "pairwise"));
+    let pairs = pairwise(
+        &names,
+        &qs,
+        s.resamples.max(99),
+        crate::score::derive_seed(s.seed, "pairwise"),
+    );
     put("pairwise.csv", &pairwise_csv(&pairs)?, &mut files)?;
 
     // Charts.
     let mut charts: Vec<Chart> = Vec::new();
-    let overall = reliability_chart("all forecasters", &input.scores.overall, s.bins, Some(as_of));
+    let overall = reliability_chart(
+        "all forecasters",
+        &input.scores.overall,
+        s.bins,
+        Some(as_of),
+    );
     render_reliability_png(&overall, &dir.join("calibration.png"))?;
     files.push(PathBuf::from("calibration.png"));
     charts.push(Chart {
@@ -305,9 +353,18 @@ fn write_files(dir: &Path, input: &ReportInput) -> Result<Vec<PathBuf>> {
         png: std::fs::read(dir.join("calibration.png"))?,
         file: "calibration.png".into(),
     });
-    let charted: Vec<&ForecasterScores> =
-        input.scores.forecasters.iter().filter(|f| f.summary.n >= s.min_n).collect();
-    let stems = chart_names(&charted.iter().map(|f| f.forecaster.as_str()).collect::<Vec<_>>());
+    let charted: Vec<&ForecasterScores> = input
+        .scores
+        .forecasters
+        .iter()
+        .filter(|f| f.summary.n >= s.min_n)
+        .collect();
+    let stems = chart_names(
+        &charted
+            .iter()
+            .map(|f| f.forecaster.as_str())
+            .collect::<Vec<_>>(),
+    );
     let mut chart_of: HashMap<String, String> = HashMap::new();
     for (f, stem) in charted.iter().zip(&stems) {
         let chart = reliability_chart(&f.forecaster, &f.summary, s.bins, Some(as_of));
@@ -317,7 +374,11 @@ fn write_files(dir: &Path, input: &ReportInput) -> Result<Vec<PathBuf>> {
         chart_of.insert(f.forecaster.clone(), file);
     }
 
-    put("summary.md", summary_md(input, &chart_of).as_bytes(), &mut files)?;
+    put(
+        "summary.md",
+        summary_md(input, &chart_of).as_bytes(),
+        &mut files,
+    )?;
     let page = html_page(input, &fscores, &pairs, charts, &chart_of);
     put("index.html", html::render(&page).as_bytes(), &mut files)?;
     let manifest = manifest(input, dir, &files)?;
@@ -355,16 +416,46 @@ fn stated_text(f: &crate::model::Forecast) -> String {
     }
 }
 
-fn forecasts_csv(l: &Ledger, set: &ScoredSet, fscores: &HashMap<u32, (f64, f64)>) -> Result<Vec<u8>> {
+/// Outcomes known by the as-of date, by question.
+fn known_outcomes(l: &Ledger, as_of: NaiveDate) -> HashMap<&str, &crate::model::Outcome> {
+    l.outcomes
+        .iter()
+        .filter(|o| o.resolved_on <= as_of)
+        .map(|o| (o.question_id.as_str(), o))
+        .collect()
+}
+
+fn forecasts_csv(
+    l: &Ledger,
+    set: &ScoredSet,
+    fscores: &HashMap<u32, (f64, f64)>,
+    as_of: NaiveDate,
+) -> Result<Vec<u8>> {
     let qidx = l.question_index();
-    let outcome: HashMap<&str, &crate::model::Outcome> =
-        l.outcomes.iter().map(|o| (o.question_id.as_str(), o)).collect();
+    let outcome = known_outcomes(l, as_of);
     let mut out = Vec::new();
     {
-        let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(&mut out);
+        let mut w = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(&mut out);
         w.write_record([
-            "forecast_id", "question_id", "question", "forecaster", "made_on", "p_yes", "stated", "direction",
-            "closes_on", "outcome", "resolved_on", "status", "brier", "log_score", "quote", "source", "recorded_by",
+            "forecast_id",
+            "question_id",
+            "question",
+            "forecaster",
+            "made_on",
+            "p_yes",
+            "stated",
+            "direction",
+            "closes_on",
+            "outcome",
+            "resolved_on",
+            "status",
+            "brier",
+            "log_score",
+            "quote",
+            "source",
+            "recorded_by",
         ])?;
         for (i, f) in l.forecasts.iter().enumerate() {
             let q = qidx.get(f.question_id.as_str()).map(|&k| &l.questions[k]);
@@ -398,8 +489,19 @@ fn forecasts_csv(l: &Ledger, set: &ScoredSet, fscores: &HashMap<u32, (f64, f64)>
 fn pairwise_csv(pairs: &[Pairwise]) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     {
-        let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(&mut out);
-        w.write_record(["a", "b", "questions", "brier_a", "brier_b", "ratio", "p", "p_holm"])?;
+        let mut w = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(&mut out);
+        w.write_record([
+            "a",
+            "b",
+            "questions",
+            "brier_a",
+            "brier_b",
+            "ratio",
+            "p",
+            "p_holm",
+        ])?;
         for c in pairs {
             w.write_record([
                 safe_cell(&c.a),
@@ -439,7 +541,8 @@ pub fn md(s: &str) -> String {
 }
 
 fn ci_text(ci: Option<[f64; 2]>) -> String {
-    ci.map(|[a, b]| format!("{:.3}–{:.3}", a, b)).unwrap_or_else(|| "–".into())
+    ci.map(|[a, b]| format!("{:.3}–{:.3}", a, b))
+        .unwrap_or_else(|| "–".into())
 }
 
 fn p_text(p: Option<f64>) -> String {
@@ -475,8 +578,14 @@ fn summary_md(input: &ReportInput, charts: &HashMap<String, String>) -> String {
         1.0 - s.log_clamp,
         s.min_n
     );
-    let _ = writeln!(o, "| # | Forecaster | n | Brier | 95% CI | Log | Skill vs chimp | Relative skill | AUC | MCB | DSC | UNC |");
-    let _ = writeln!(o, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let _ = writeln!(
+        o,
+        "| # | Forecaster | n | Brier | 95% CI | Log | Skill vs chimp | Relative skill | AUC | MCB | DSC | UNC |"
+    );
+    let _ = writeln!(
+        o,
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    );
     let mut rank = 0;
     let row = |o: &mut String, r: &str, name: &str, x: &Summary, rel: Option<f64>| {
         let _ = writeln!(
@@ -505,7 +614,13 @@ fn summary_md(input: &ReportInput, charts: &HashMap<String, String>) -> String {
         };
         row(&mut o, &r, &md(&f.forecaster), &f.summary, f.relative_skill);
     }
-    row(&mut o, "", "**All forecasters**", &input.scores.overall, None);
+    row(
+        &mut o,
+        "",
+        "**All forecasters**",
+        &input.scores.overall,
+        None,
+    );
     if input.scores.forecasters.iter().all(|f| !f.ranked) {
         let _ = writeln!(
             o,
@@ -514,7 +629,10 @@ fn summary_md(input: &ReportInput, charts: &HashMap<String, String>) -> String {
         );
     }
     let _ = writeln!(o, "\n## Calibration tests\n");
-    let _ = writeln!(o, "| Forecaster | Spiegelhalter z | p | Hosmer–Lemeshow | df | p | CORP test p | intercept | slope |");
+    let _ = writeln!(
+        o,
+        "| Forecaster | Spiegelhalter z | p | Hosmer–Lemeshow | df | p | CORP test p | intercept | slope |"
+    );
     let _ = writeln!(o, "|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     let cal_row = |o: &mut String, name: &str, x: &Summary| {
         let _ = writeln!(
@@ -524,8 +642,10 @@ fn summary_md(input: &ReportInput, charts: &HashMap<String, String>) -> String {
             fmt4(x.spiegelhalter.map(|t| t.z)),
             p_text(x.spiegelhalter.map(|t| t.p)),
             fmt4(x.hosmer_lemeshow.map(|h| h.statistic)),
-            x.hosmer_lemeshow.map(|h| h.df.to_string()).unwrap_or_else(|| "–".into()),
-            p_text(x.hosmer_lemeshow.map(|h| h.p)),
+            x.hosmer_lemeshow
+                .map(|h| h.df_external.to_string())
+                .unwrap_or_else(|| "–".into()),
+            p_text(x.hosmer_lemeshow.map(|h| h.p_external)),
             p_text(x.corp_test_p),
             fmt4(x.calibration_line.map(|c| c.intercept)),
             fmt4(x.calibration_line.map(|c| c.slope)),
@@ -539,10 +659,13 @@ fn summary_md(input: &ReportInput, charts: &HashMap<String, String>) -> String {
     let _ = writeln!(o, "\n## Forecasts not scored\n");
     let _ = writeln!(o, "| reason | forecasts |\n|---|---:|");
     for (what, n) in [
-        ("pending (no outcome by the as-of date, or made after it)", u.pending),
+        ("pending (no outcome by the as-of date)", u.pending),
         ("void question", u.void),
         ("made after the question closed", u.made_after_close),
-        ("made on or after the resolution date", u.made_after_resolution),
+        (
+            "made on or after the resolution date",
+            u.made_after_resolution,
+        ),
         ("non-binary question (not scored yet)", u.not_binary),
     ] {
         let _ = writeln!(o, "| {} | {} |", what, n);
@@ -552,17 +675,36 @@ fn summary_md(input: &ReportInput, charts: &HashMap<String, String>) -> String {
     if pending.is_empty() {
         let _ = writeln!(o, "None: every question with a forecast has resolved.");
     } else {
-        let _ = writeln!(o, "| closes on | question | forecasts | status |\n|---|---|---:|---|");
+        let _ = writeln!(
+            o,
+            "| closes on | question | forecasts | status |\n|---|---|---:|---|"
+        );
         for (qi, n) in pending {
             let q = &l.questions[qi];
-            let status = if q.closes_on < input.period.as_of { "deadline passed, outcome not recorded" } else { "open" };
-            let _ = writeln!(o, "| {} | {} ({}) | {} | {} |", q.closes_on, md(&q.title), md(&q.id), n, status);
+            let status = if q.closes_on < input.period.as_of {
+                "deadline passed, outcome not recorded"
+            } else {
+                "open"
+            };
+            let _ = writeln!(
+                o,
+                "| {} | {} ({}) | {} | {} |",
+                q.closes_on,
+                md(&q.title),
+                md(&q.id),
+                n,
+                status
+            );
         }
     }
     let _ = writeln!(o, "\n## Charts\n");
     let _ = writeln!(o, "![Calibration, all forecasters](calibration.png)\n");
     if charts.is_empty() {
-        let _ = writeln!(o, "No forecaster has {} or more scored forecasts, so there are no per-forecaster charts.", s.min_n);
+        let _ = writeln!(
+            o,
+            "No forecaster has {} or more scored forecasts, so there are no per-forecaster charts.",
+            s.min_n
+        );
     }
     let mut named: Vec<(&String, &String)> = charts.iter().collect();
     named.sort();
@@ -587,15 +729,25 @@ fn outcome_html(v: OutcomeValue) -> &'static str {
 
 fn prob_html(f: &crate::model::Forecast) -> String {
     let p = format!("{:.0}%", f.probability.get() * 100.0);
-    let p = if f.probability.get() > 0.0 && f.probability.get() < 0.01 { format!("{:.1}%", f.probability.get() * 100.0) } else { p };
+    let p = if f.probability.get() > 0.0 && f.probability.get() < 0.01 {
+        format!("{:.1}%", f.probability.get() * 100.0)
+    } else {
+        p
+    };
     match &f.stated {
         Stated::Phrase { phrase, .. } => format!(
             "{} <small>(“{}”{})</small>",
             p,
             escape(phrase),
-            if f.direction == crate::model::Direction::No { ", about no" } else { "" }
+            if f.direction == crate::model::Direction::No {
+                ", about no"
+            } else {
+                ""
+            }
         ),
-        Stated::Number(_) if f.direction == crate::model::Direction::No => format!("{} <small>(stated for no)</small>", p),
+        Stated::Number(_) if f.direction == crate::model::Direction::No => {
+            format!("{} <small>(stated for no)</small>", p)
+        }
         Stated::Number(_) => p,
     }
 }
@@ -613,28 +765,56 @@ fn html_page(
     let sc = input.scores;
     let period = input.period;
     let qidx = l.question_index();
-    let outcome: HashMap<&str, &crate::model::Outcome> =
-        l.outcomes.iter().map(|o| (o.question_id.as_str(), o)).collect();
+    let outcome = known_outcomes(l, period.as_of);
     let ranked_n = sc.forecasters.iter().filter(|f| f.ranked).count();
     let board = leaderboard(sc);
     let best = board.iter().find(|f| f.ranked);
 
     let mut headline = vec![
-        ("scored forecasts".to_string(), set.len().to_string(), format!("{} questions", sc.overall.questions)),
-        ("forecasters".to_string(), set.forecasters.len().to_string(), format!("{} ranked (n ≥ {})", ranked_n, s.min_n)),
+        (
+            "scored forecasts".to_string(),
+            set.len().to_string(),
+            format!("{} questions", sc.overall.questions),
+        ),
+        (
+            "forecasters".to_string(),
+            set.forecasters.len().to_string(),
+            format!("{} ranked (n ≥ {})", ranked_n, s.min_n),
+        ),
         (
             "overall Brier".to_string(),
             fmt4(sc.overall.brier),
-            format!("95% CI {} · always 50% = 0.25", ci_text(sc.overall.brier_ci)),
+            format!(
+                "95% CI {} · always 50% = 0.25",
+                ci_text(sc.overall.brier_ci)
+            ),
         ),
-        ("skill vs chimp".to_string(), fmt4(sc.overall.brier_skill_chimp), "1 − Brier / 0.25".to_string()),
+        (
+            "skill vs chimp".to_string(),
+            fmt4(sc.overall.brier_skill_chimp),
+            "1 − Brier / 0.25".to_string(),
+        ),
     ];
     if let Some(b) = best {
-        headline.push(("best ranked".to_string(), text(&b.forecaster), format!("Brier {}", fmt4(b.summary.brier.map(|x| x))).to_string()));
+        headline.push((
+            "best ranked".to_string(),
+            text(&b.forecaster),
+            format!("Brier {}", fmt4(b.summary.brier.map(|x| x))).to_string(),
+        ));
     }
     let headline = headline
         .into_iter()
-        .map(|(a, b, c)| (escape(&a), if b.starts_with("<bdi>") { b } else { escape(&b) }, escape(&c)))
+        .map(|(a, b, c)| {
+            (
+                escape(&a),
+                if b.starts_with("<bdi>") {
+                    b
+                } else {
+                    escape(&b)
+                },
+                escape(&c),
+            )
+        })
         .collect();
 
     let mut sections = Vec::new();
@@ -646,8 +826,23 @@ fn html_page(
         s.min_n
     ));
     let mut t = TableHtml::new(
-        &["#", "Forecaster", "n", "Brier", "95% CI", "Log", "Skill vs chimp", "Skill vs base rate", "Relative skill", "AUC", "MCB", "DSC"],
-        &[true, false, true, true, true, true, true, true, true, true, true, true],
+        &[
+            "#",
+            "Forecaster",
+            "n",
+            "Brier",
+            "95% CI",
+            "Log",
+            "Skill vs chimp",
+            "Skill vs base rate",
+            "Relative skill",
+            "AUC",
+            "MCB",
+            "DSC",
+        ],
+        &[
+            true, false, true, true, true, true, true, true, true, true, true, true,
+        ],
     );
     let mut rank = 0;
     for f in &board {
@@ -661,7 +856,11 @@ fn html_page(
         t.row(
             vec![
                 r,
-                format!("<a href=\"#f-{}\">{}</a>", escape(&slugify(&f.forecaster)), text(&f.forecaster)),
+                format!(
+                    "<a href=\"#f-{}\">{}</a>",
+                    escape(&slugify(&f.forecaster)),
+                    text(&f.forecaster)
+                ),
                 x.n.to_string(),
                 fmt4(x.brier),
                 ci_text(x.brier_ci),
@@ -701,7 +900,17 @@ fn html_page(
     sections.push(lb);
 
     // Resolved this period.
-    let mut res = Section::new("resolved", &format!("Resolved {}", if period.monthly { format!("in {}", period.label()) } else { format!("from {} to {}", period.start(), period.as_of) }));
+    let mut res = Section::new(
+        "resolved",
+        &format!(
+            "Resolved {}",
+            if period.monthly {
+                format!("in {}", period.label())
+            } else {
+                format!("from {} to {}", period.start(), period.as_of)
+            }
+        ),
+    );
     let mut resolved: Vec<&crate::model::Outcome> = l
         .outcomes
         .iter()
@@ -709,21 +918,60 @@ fn html_page(
         .collect();
     resolved.sort_by_key(|o| (o.resolved_on, o.question_id.clone()));
     if resolved.is_empty() {
-        res.intro.push("No question resolved in this period.".into());
+        res.intro
+            .push("No question resolved in this period.".into());
     } else {
-        let mut t = TableHtml::new(&["Resolved", "Question", "Outcome", "Forecaster", "Forecast", "Brier"], &[false, false, false, false, true, true]);
+        let mut t = TableHtml::new(
+            &[
+                "Resolved",
+                "Question",
+                "Outcome",
+                "Forecaster",
+                "Forecast",
+                "Brier",
+            ],
+            &[false, false, false, false, true, true],
+        );
         for o in resolved {
             let q = qidx.get(o.question_id.as_str()).map(|&k| &l.questions[k]);
             let title = q.map(|q| text(&q.title)).unwrap_or_default();
             let mut any = false;
-            for (i, f) in l.forecasts.iter().enumerate().filter(|(_, f)| f.question_id == o.question_id) {
+            for (i, f) in l
+                .forecasts
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| f.question_id == o.question_id)
+            {
                 let status = set.status.get(i).copied().flatten();
-                let brier = fscores.get(&(i as u32)).map(|s| format!("{:.4}", s.0)).unwrap_or_else(|| status_label(status).replace('_', " "));
-                t.row(vec![o.resolved_on.to_string(), title.clone(), outcome_html(o.value).into(), text(&f.forecaster), prob_html(f), brier], status != Some(Status::Scored));
+                let brier = fscores
+                    .get(&(i as u32))
+                    .map(|s| format!("{:.4}", s.0))
+                    .unwrap_or_else(|| status_label(status).replace('_', " "));
+                t.row(
+                    vec![
+                        o.resolved_on.to_string(),
+                        title.clone(),
+                        outcome_html(o.value).into(),
+                        text(&f.forecaster),
+                        prob_html(f),
+                        brier,
+                    ],
+                    status != Some(Status::Scored),
+                );
                 any = true;
             }
             if !any {
-                t.row(vec![o.resolved_on.to_string(), title, outcome_html(o.value).into(), "–".into(), "–".into(), "–".into()], true);
+                t.row(
+                    vec![
+                        o.resolved_on.to_string(),
+                        title,
+                        outcome_html(o.value).into(),
+                        "–".into(),
+                        "–".into(),
+                        "–".into(),
+                    ],
+                    true,
+                );
             }
         }
         res.tables.push(t);
@@ -735,8 +983,22 @@ fn html_page(
     ch.intro.push("A well-calibrated forecaster's points lie on the diagonal: of the things they call 70% likely, about 70% happen.".into());
     ch.charts = charts;
     let mut t = TableHtml::new(
-        &["Forecaster", "n", "Spiegelhalter z", "p", "Hosmer–Lemeshow", "df", "p", "CORP test p", "Intercept", "Slope", "In the large"],
-        &[false, true, true, true, true, true, true, true, true, true, true],
+        &[
+            "Forecaster",
+            "n",
+            "Spiegelhalter z",
+            "p",
+            "Hosmer–Lemeshow",
+            "df",
+            "p",
+            "CORP test p",
+            "Intercept",
+            "Slope",
+            "In the large",
+        ],
+        &[
+            false, true, true, true, true, true, true, true, true, true, true,
+        ],
     );
     let cal = |name: String, x: &Summary, muted: bool, t: &mut TableHtml| {
         t.row(
@@ -746,8 +1008,10 @@ fn html_page(
                 fmt4(x.spiegelhalter.map(|v| v.z)),
                 p_text(x.spiegelhalter.map(|v| v.p)),
                 fmt4(x.hosmer_lemeshow.map(|h| h.statistic)),
-                x.hosmer_lemeshow.map(|h| h.df.to_string()).unwrap_or_else(|| "–".into()),
-                p_text(x.hosmer_lemeshow.map(|h| h.p)),
+                x.hosmer_lemeshow
+                    .map(|h| h.df_external.to_string())
+                    .unwrap_or_else(|| "–".into()),
+                p_text(x.hosmer_lemeshow.map(|h| h.p_external)),
                 p_text(x.corp_test_p),
                 fmt4(x.calibration_line.map(|c| c.intercept)),
                 fmt4(x.calibration_line.map(|c| c.slope)),
@@ -756,11 +1020,16 @@ fn html_page(
             muted,
         )
     };
-    cal("<strong>All forecasters</strong>".into(), &sc.overall, false, &mut t);
+    cal(
+        "<strong>All forecasters</strong>".into(),
+        &sc.overall,
+        false,
+        &mut t,
+    );
     for f in &board {
         cal(text(&f.forecaster), &f.summary, !f.ranked, &mut t);
     }
-    ch.after.push("<h3>Calibration tests</h3><p>Small p-values are evidence of miscalibration. Spiegelhalter's z is positive when forecasts are too extreme on the wrong side; Hosmer–Lemeshow uses the same bins as the chart (shown only with 3 or more usable bins); the CORP test resamples outcomes from the forecasts themselves; the logistic calibration line has intercept 0 and slope 1 for a calibrated forecaster (slope below 1: overconfident).</p>".into());
+    ch.after.push("<h3>Calibration tests</h3><p>Small p-values are evidence of miscalibration. Spiegelhalter's z is positive when forecasts are too extreme (overconfident) and negative when too timid; Hosmer–Lemeshow uses the same bins as the chart (shown only with 3 or more usable bins) with df = number of bins, since forecasts made in advance are not fitted to these outcomes (scores.json also gives the classical df = bins − 2, which rejects calibrated forecasters too often); the CORP test resamples outcomes from the forecasts themselves; the logistic calibration line has intercept 0 and slope 1 for a calibrated forecaster (slope below 1: overconfident).</p>".into());
     ch.after.push(t.to_html());
     sections.push(ch);
 
@@ -770,10 +1039,31 @@ fn html_page(
         pw.intro.push("Head-to-head tests need at least two ranked forecasters who answered some of the same questions.".into());
     } else {
         pw.intro.push("Each pair of ranked forecasters compared on the questions both answered (up to the 20 best by relative skill). p: sign-flip permutation test of the mean difference in Brier; Holm-adjusted over all pairs shown.".into());
-        let mut t = TableHtml::new(&["Forecaster A", "Forecaster B", "Shared questions", "Brier A", "Brier B", "Ratio", "p", "p (Holm)"], &[false, false, true, true, true, true, true, true]);
+        let mut t = TableHtml::new(
+            &[
+                "Forecaster A",
+                "Forecaster B",
+                "Shared questions",
+                "Brier A",
+                "Brier B",
+                "Ratio",
+                "p",
+                "p (Holm)",
+            ],
+            &[false, false, true, true, true, true, true, true],
+        );
         for c in pairs {
             t.row(
-                vec![text(&c.a), text(&c.b), c.questions.to_string(), fmt4(Some(c.brier_a)), fmt4(Some(c.brier_b)), fmt4(c.ratio), p_text(Some(c.p)), p_text(Some(c.p_holm))],
+                vec![
+                    text(&c.a),
+                    text(&c.b),
+                    c.questions.to_string(),
+                    fmt4(Some(c.brier_a)),
+                    fmt4(Some(c.brier_b)),
+                    fmt4(c.ratio),
+                    p_text(Some(c.p)),
+                    p_text(Some(c.p_holm)),
+                ],
                 c.p_holm >= 0.05,
             );
         }
@@ -785,13 +1075,29 @@ fn html_page(
     let mut pe = Section::new("pending", "Pending questions");
     let pending = pending_questions(l, Some(period.as_of));
     if pending.is_empty() {
-        pe.intro.push("None: every question with a forecast has resolved.".into());
+        pe.intro
+            .push("None: every question with a forecast has resolved.".into());
     } else {
-        let mut t = TableHtml::new(&["Deadline", "Question", "Forecasts", "Status"], &[false, false, true, false]);
+        let mut t = TableHtml::new(
+            &["Deadline", "Question", "Forecasts", "Status"],
+            &[false, false, true, false],
+        );
         for (qi, n) in pending {
             let q = &l.questions[qi];
             let late = q.closes_on < period.as_of;
-            t.row(vec![q.closes_on.to_string(), text(&q.title), n.to_string(), if late { "deadline passed, outcome not recorded".into() } else { "open".into() }], false);
+            t.row(
+                vec![
+                    q.closes_on.to_string(),
+                    text(&q.title),
+                    n.to_string(),
+                    if late {
+                        "deadline passed, outcome not recorded".into()
+                    } else {
+                        "open".into()
+                    },
+                ],
+                false,
+            );
         }
         pe.tables.push(t);
     }
@@ -803,7 +1109,11 @@ fn html_page(
     per.intro.push("Every scored forecast with the forecaster's words, source, probability (and the phrase it came from), outcome and Brier score. All forecasts, scored or not, are in forecasts.csv.".into());
     for (g, name) in set.forecasters.iter().enumerate() {
         let fsc = sc.forecasters.iter().find(|f| &f.forecaster == name);
-        let mut h = format!("<h3 id=\"f-{}\">{}</h3>", escape(&slugify(name)), text(name));
+        let mut h = format!(
+            "<h3 id=\"f-{}\">{}</h3>",
+            escape(&slugify(name)),
+            text(name)
+        );
         if let Some(f) = fsc {
             let _ = write!(
                 h,
@@ -812,16 +1122,32 @@ fn html_page(
                 fmt4(f.summary.brier),
                 ci_text(f.summary.brier_ci),
                 fmt4(f.summary.log_score),
-                if f.ranked { "ranked".to_string() } else { format!("not ranked: fewer than {} scored forecasts", s.min_n) }
+                if f.ranked {
+                    "ranked".to_string()
+                } else {
+                    format!("not ranked: fewer than {} scored forecasts", s.min_n)
+                }
             );
         }
         if let Some(file) = chart_of.get(name) {
-            let _ = write!(h, "<p><a href=\"{}\">Calibration chart</a></p>", escape(file));
+            let _ = write!(
+                h,
+                "<p><a href=\"{}\">Calibration chart</a></p>",
+                escape(file)
+            );
         }
-        let mut rows: Vec<usize> = set.groups[g].clone().map(|i| set.forecast[i] as usize).collect();
+        let mut rows: Vec<usize> = set.groups[g]
+            .clone()
+            .map(|i| set.forecast[i] as usize)
+            .collect();
         rows.sort_by_key(|&i| std::cmp::Reverse(l.forecasts[i].made_on));
         let total = rows.len();
-        let mut t = TableHtml::new(&["Made", "Question", "Quote", "Source", "Forecast", "Outcome", "Brier"], &[false, false, false, false, true, false, true]);
+        let mut t = TableHtml::new(
+            &[
+                "Made", "Question", "Quote", "Source", "Forecast", "Outcome", "Brier",
+            ],
+            &[false, false, false, false, true, false, true],
+        );
         for &i in rows.iter().take(MAX_ROWS) {
             let f = &l.forecasts[i];
             let q = qidx.get(f.question_id.as_str()).map(|&k| &l.questions[k]);
@@ -830,11 +1156,19 @@ fn html_page(
                 vec![
                     f.made_on.to_string(),
                     q.map(|q| text(&q.title)).unwrap_or_default(),
-                    if f.quote.is_empty() { String::new() } else { format!("<q>{}</q>", text(&f.quote)) },
+                    if f.quote.is_empty() {
+                        String::new()
+                    } else {
+                        format!("<q>{}</q>", text(&f.quote))
+                    },
                     source_link(&f.source),
                     prob_html(f),
-                    o.map(|o| outcome_html(o.value).to_string()).unwrap_or_default(),
-                    fscores.get(&(i as u32)).map(|s| format!("{:.4}", s.0)).unwrap_or_default(),
+                    o.map(|o| outcome_html(o.value).to_string())
+                        .unwrap_or_default(),
+                    fscores
+                        .get(&(i as u32))
+                        .map(|s| format!("{:.4}", s.0))
+                        .unwrap_or_default(),
                 ],
                 false,
             );
@@ -842,7 +1176,11 @@ fn html_page(
         let mut block = h;
         block.push_str(&t.to_html());
         if total > MAX_ROWS {
-            let _ = write!(block, "<p>… and {} more in forecasts.csv.</p>", total - MAX_ROWS);
+            let _ = write!(
+                block,
+                "<p>… and {} more in forecasts.csv.</p>",
+                total - MAX_ROWS
+            );
         }
         per.after.push(block);
     }
@@ -877,7 +1215,11 @@ fn html_page(
         ),
         headline,
         sections,
-        footer: format!("Generated by hindsight {} from {} ledger files. Ledger text is shown as entered by research staff.", env!("CARGO_PKG_VERSION"), l.files.len()),
+        footer: format!(
+            "Generated by hindsight {} from {} ledger files. Ledger text is shown as entered by research staff.",
+            env!("CARGO_PKG_VERSION"),
+            l.files.len()
+        ),
     }
 }
 
@@ -902,12 +1244,24 @@ mod tests {
 
     #[test]
     fn months() {
-        assert_eq!(parse_month("2020-02").unwrap(), NaiveDate::from_ymd_opt(2020, 2, 29).unwrap());
-        assert_eq!(parse_month("2019-12").unwrap(), NaiveDate::from_ymd_opt(2019, 12, 31).unwrap());
+        assert_eq!(
+            parse_month("2020-02").unwrap(),
+            NaiveDate::from_ymd_opt(2020, 2, 29).unwrap()
+        );
+        assert_eq!(
+            parse_month("2019-12").unwrap(),
+            NaiveDate::from_ymd_opt(2019, 12, 31).unwrap()
+        );
         for bad in ["2019-1", "19-01", "2019-00", "2019/01", "x"] {
             assert!(parse_month(bad).is_err(), "{bad}");
         }
-        assert_eq!(last_complete_month(NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()), NaiveDate::from_ymd_opt(2026, 10, 31).unwrap());
-        assert_eq!(last_complete_month(NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()), NaiveDate::from_ymd_opt(2025, 12, 31).unwrap());
+        assert_eq!(
+            last_complete_month(NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()),
+            NaiveDate::from_ymd_opt(2026, 10, 31).unwrap()
+        );
+        assert_eq!(
+            last_complete_month(NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()),
+            NaiveDate::from_ymd_opt(2025, 12, 31).unwrap()
+        );
     }
 }

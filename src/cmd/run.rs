@@ -14,8 +14,14 @@ pub fn run(cli: &Cli, args: &RunArgs) -> Result<ExitCode> {
     let ledger = super::open_checked(&cli.root)?;
     let settings = super::settings_with(&ledger, args.bins, args.resamples);
     let period = match (args.month, args.as_of) {
-        (Some(m), _) => Period { as_of: m, monthly: true },
-        (None, Some(d)) => Period { as_of: d, monthly: false },
+        (Some(m), _) => Period {
+            as_of: m,
+            monthly: true,
+        },
+        (None, Some(d)) => Period {
+            as_of: d,
+            monthly: false,
+        },
         (None, None) => Period {
             as_of: last_complete_month(chrono::Local::now().date_naive()),
             monthly: true,
@@ -48,11 +54,18 @@ pub fn run(cli: &Cli, args: &RunArgs) -> Result<ExitCode> {
     let mut out = hindsight::render::table::render(&scores, settings.min_n);
     out.push('\n');
     out.push_str(&super::coverage_line(&set));
-    out.push_str(&format!("\nReport for {} written to {}/:", period.label(), dir.display()));
+    out.push_str(&format!(
+        "\nReport for {} written to {}/:",
+        period.label(),
+        dir.display()
+    ));
     for f in files {
         out.push_str(&format!(" {}", f.display()));
     }
-    out.push_str(&format!("\nOpen {}/index.html in a browser.\n", dir.display()));
+    out.push_str(&format!(
+        "\nOpen {}/index.html in a browser.\n",
+        dir.display()
+    ));
     super::print_stdout(out.as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }

@@ -102,14 +102,26 @@ impl TableHtml {
     fn render(&self, out: &mut String) {
         out.push_str("<div class=\"scroll\"><table><thead><tr>");
         for (i, h) in self.header.iter().enumerate() {
-            let cls = if self.numeric.get(i) == Some(&true) { " class=\"num\"" } else { "" };
+            let cls = if self.numeric.get(i) == Some(&true) {
+                " class=\"num\""
+            } else {
+                ""
+            };
             let _ = write!(out, "<th{}>{}</th>", cls, h);
         }
         out.push_str("</tr></thead><tbody>");
         for (r, row) in self.rows.iter().enumerate() {
-            out.push_str(if self.muted[r] { "<tr class=\"muted\">" } else { "<tr>" });
+            out.push_str(if self.muted[r] {
+                "<tr class=\"muted\">"
+            } else {
+                "<tr>"
+            });
             for (i, c) in row.iter().enumerate() {
-                let cls = if self.numeric.get(i) == Some(&true) { " class=\"num\"" } else { "" };
+                let cls = if self.numeric.get(i) == Some(&true) {
+                    " class=\"num\""
+                } else {
+                    ""
+                };
                 let _ = write!(out, "<td{}>{}</td>", cls, c);
             }
             out.push_str("</tr>");
@@ -192,10 +204,20 @@ pub fn render(page: &Page) -> String {
     o.push_str("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data:; style-src 'unsafe-inline'\">\n");
     let _ = writeln!(o, "<title>{}</title>", escape(&page.title));
     let _ = writeln!(o, "<style>{}</style>\n</head>\n<body>\n<main>", CSS);
-    let _ = writeln!(o, "<h1>{}</h1>\n<p class=\"sub\">{}</p>", escape(&page.title), page.subtitle);
+    let _ = writeln!(
+        o,
+        "<h1>{}</h1>\n<p class=\"sub\">{}</p>",
+        escape(&page.title),
+        page.subtitle
+    );
     o.push_str("<nav>");
     for s in &page.sections {
-        let _ = write!(o, "<a href=\"#{}\">{}</a>", escape(&s.id), escape(&s.heading));
+        let _ = write!(
+            o,
+            "<a href=\"#{}\">{}</a>",
+            escape(&s.id),
+            escape(&s.heading)
+        );
     }
     o.push_str("</nav>\n<div class=\"cards\">");
     for (l, v, n) in &page.headline {
@@ -207,7 +229,12 @@ pub fn render(page: &Page) -> String {
     }
     o.push_str("</div>\n");
     for s in &page.sections {
-        let _ = writeln!(o, "<section id=\"{}\">\n<h2>{}</h2>", escape(&s.id), escape(&s.heading));
+        let _ = writeln!(
+            o,
+            "<section id=\"{}\">\n<h2>{}</h2>",
+            escape(&s.id),
+            escape(&s.heading)
+        );
         for p in &s.intro {
             let _ = writeln!(o, "<p>{}</p>", p);
         }
@@ -231,7 +258,11 @@ pub fn render(page: &Page) -> String {
         }
         o.push_str("</section>\n");
     }
-    let _ = writeln!(o, "<footer>{}</footer>\n</main>\n</body>\n</html>", page.footer);
+    let _ = writeln!(
+        o,
+        "<footer>{}</footer>\n</main>\n</body>\n</html>",
+        page.footer
+    );
     o
 }
 
@@ -241,9 +272,15 @@ mod tests {
 
     #[test]
     fn sources_become_links_only_when_safe() {
-        assert!(source_link("https://example.org/a?b=1&c=2").starts_with("<a href=\"https://example.org/a?b=1&amp;c=2\""));
+        assert!(
+            source_link("https://example.org/a?b=1&c=2")
+                .starts_with("<a href=\"https://example.org/a?b=1&amp;c=2\"")
+        );
         assert!(!source_link("javascript:alert(1)").contains("<a"));
-        assert!(!source_link("https://x.org/\" onmouseover=\"alert(1)").contains("href=\"https://x.org/\" onmouseover"));
+        assert!(
+            !source_link("https://x.org/\" onmouseover=\"alert(1)")
+                .contains("href=\"https://x.org/\" onmouseover")
+        );
         assert_eq!(source_link(""), "");
         assert!(source_link("RT interview, March 2019").starts_with("<bdi>"));
     }

@@ -117,6 +117,7 @@ pub fn summarize_grouped(
     let mut qs: Vec<u32> = question.to_vec();
     qs.sort_unstable();
     qs.dedup();
+
     Summary {
         n: p.len(),
         brier: brier_v,
