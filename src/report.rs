@@ -203,6 +203,9 @@ fn forecast_scores(set: &ScoredSet, clamp: f64) -> HashMap<u32, (f64, f64)> {
         .collect()
 }
 
+/// Month labels, the overall series, and one series per requested forecaster.
+pub type OverTime = (Vec<String>, Vec<Option<f64>>, Vec<Vec<Option<f64>>>);
+
 /// Monthly as-of Brier scores from the first month with a scored forecast to
 /// the report's month: (month labels, overall series, per-forecaster series).
 pub fn brier_over_time(
@@ -210,7 +213,7 @@ pub fn brier_over_time(
     set: &ScoredSet,
     as_of: NaiveDate,
     forecasters: &[usize],
-) -> (Vec<String>, Vec<Option<f64>>, Vec<Vec<Option<f64>>>) {
+) -> OverTime {
     let resolved: HashMap<&str, NaiveDate> = ledger
         .outcomes
         .iter()
@@ -799,7 +802,7 @@ fn html_page(
         headline.push((
             "best ranked".to_string(),
             text(&b.forecaster),
-            format!("Brier {}", fmt4(b.summary.brier.map(|x| x))).to_string(),
+            format!("Brier {}", fmt4(b.summary.brier)),
         ));
     }
     let headline = headline
