@@ -209,3 +209,114 @@ pub fn pending_questions(ledger: &Ledger, as_of: Option<NaiveDate>) -> Vec<(usiz
     });
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::{FileKind, Source, load};
+
+    fn ledger(forecasts: &str, outcomes: &str) -> Ledger {
+        let src = |kind, path: &str, text: String| Source {
+            kind,
+            path: path.into(),
+            bytes: text.into_bytes(),
+        };
+        let l = load(&[
+            src(
+                FileKind::Questions,
+                "forecasts/questions.csv",
+                "question_id,title,kind,closes_on\nq,Q?,binary,2020-01-31\n".into(),
+            ),
+            src(
+                FileKind::Forecasts,
+                "forecasts/b.csv",
+                format!(
+                    "forecast_id,question_id,forecaster,made_on,probability\n{}",
+                    forecasts
+                ),
+            ),
+            src(
+                FileKind::Outcomes,
+                "outcomes/o.csv",
+                format!("question_id,resolved_on,outcome\n{}", outcomes),
+            ),
+        ]);
+        assert_eq!(l.errors(), 0, "{:?}", l.diagnostics);
+        l
+    }
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    /// (made_on, outcome row, as-of, expected status): every boundary of the contract.
+    #[test]
+    fn boundaries_of_the_matching_rule() {
+        let cases = [
+            ("2020-01-31", "q,2020-02-05,yes", None, Status::Scored), // made on closes_on: scored
+            (
+                "2020-02-01",
+                "q,2020-02-05,yes",
+                None,
+                Status::MadeAfterClose,
+            ),
+            (
+                "2020-01-20",
+                "q,2020-01-20,yes",
+                None,
+                Status::MadeAfterResolution,
+            ), // made on the resolution day
+            ("2020-01-19", "q,2020-01-20,yes", None, Status::Scored),
+            ("2020-01-10", "q,2020-01-20,void", None, Status::Void),
+            ("2020-01-10", "", None, Status::Pending),
+            (
+                "2020-01-10",
+                "q,2020-01-20,no",
+                Some("2020-01-20"),
+                Status::Scored,
+            ), // resolved on the as-of date
+            (
+                "2020-01-10",
+                "q,2020-01-20,no",
+                Some("2020-01-19"),
+                Status::Pending,
+            ),
+            (
+                "2020-01-10",
+                "q,2020-01-20,no",
+                Some("2020-01-10"),
+                Status::Pending,
+            ), // made on the as-of date
+            (
+                "2020-01-10",
+                "q,2020-01-20,no",
+                Some("2020-01-09"),
+                Status::AfterAsOf,
+            ),
+            (
+                "2020-02-01",
+                "q,2020-01-20,yes",
+                None,
+                Status::MadeAfterClose,
+            ), // after close and after resolution
+        ];
+        for (made, outcome, as_of, want) in cases {
+            let l = ledger(&format!("f,q,A,{},0.3\n", made), &format!("{}\n", outcome));
+            let set = match_forecasts(
+                &l,
+                &MatchConfig {
+                    as_of: as_of.map(d),
+                    forecaster: None,
+                },
+            );
+            assert_eq!(
+                set.status[0],
+                Some(want),
+                "made {made}, outcome '{outcome}', as of {as_of:?}"
+            );
+            assert_eq!(set.len(), (want == Status::Scored) as usize);
+            let counted = set.unscored.total() + set.len();
+            assert_eq!(counted, (want != Status::AfterAsOf) as usize);
+        }
+    }
+}

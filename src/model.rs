@@ -58,6 +58,20 @@ impl fmt::Display for Probability {
 /// Parse a ledger probability: a plain decimal such as `0.7`, `.7` or `1`.
 pub fn parse_probability(s: &str) -> Result<Probability, String> {
     let t = s.trim();
+    // Plain decimals only: digits with at most one point (no sign, exponent,
+    // "inf" or "NaN").
+    let plain = !t.is_empty()
+        && t.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && t.matches('.').count() <= 1
+        && t.chars().any(|c| c.is_ascii_digit());
+    if !plain {
+        let shown = if t.starts_with('-') {
+            format!("{} is outside [0, 1]", t)
+        } else {
+            format!("'{}' is not a number", t)
+        };
+        return Err(shown);
+    }
     let v: f64 = t.parse().map_err(|_| format!("'{}' is not a number", t))?;
     if !v.is_finite() {
         return Err(format!("'{}' is not a finite number", t));
@@ -254,7 +268,9 @@ mod tests {
         for ok in ["0", "1", "0.5", ".7", " 0.25 ", "1.0"] {
             assert!(parse_probability(ok).is_ok(), "{ok}");
         }
-        for bad in ["1.2", "-0.1", "abc", "", "NaN", "inf", "70%"] {
+        for bad in [
+            "1.2", "-0.1", "abc", "", "NaN", "inf", "70%", "-0", "1e-1", "+0.5", ".", "0.5.1",
+        ] {
             assert!(parse_probability(bad).is_err(), "{bad}");
         }
     }

@@ -175,17 +175,43 @@ pub fn chart_names(names: &[&str]) -> Vec<String> {
 pub fn write_report(dir: &Path, input: &ReportInput) -> Result<Vec<PathBuf>> {
     let parent = dir.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    if dir.exists() {
+        let ours = dir.join("manifest.json").is_file()
+            || std::fs::read_dir(dir)
+                .map(|mut d| d.next().is_none())
+                .unwrap_or(false);
+        if !ours {
+            anyhow::bail!(
+                "refusing to replace {}: it exists and was not made by hindsight (no manifest.json); choose another --out",
+                dir.display()
+            );
+        }
+    }
     let tmp = tempfile::Builder::new()
         .prefix(".report-")
         .tempdir_in(parent)
         .with_context(|| format!("creating a temporary folder in {}", parent.display()))?;
     let files = write_files(tmp.path(), input)?;
     let staged = tmp.keep();
-    if dir.exists() {
-        std::fs::remove_dir_all(dir).with_context(|| format!("replacing {}", dir.display()))?;
+    // Swap: move the old report aside, move the new one in, then delete the old.
+    let aside = if dir.exists() {
+        let aside = parent.join(format!(".old-report-{}", std::process::id()));
+        std::fs::rename(dir, &aside)
+            .with_context(|| format!("moving the old {} aside", dir.display()))?;
+        Some(aside)
+    } else {
+        None
+    };
+    if let Err(e) = std::fs::rename(&staged, dir) {
+        if let Some(a) = &aside {
+            let _ = std::fs::rename(a, dir);
+        }
+        let _ = std::fs::remove_dir_all(&staged);
+        return Err(e).with_context(|| format!("moving the report into {}", dir.display()));
     }
-    std::fs::rename(&staged, dir)
-        .with_context(|| format!("moving the report into {}", dir.display()))?;
+    if let Some(a) = aside {
+        let _ = std::fs::remove_dir_all(a);
+    }
     Ok(files)
 }
 

@@ -337,3 +337,36 @@ fn not_a_ledger_is_a_usage_error() {
         r.stderr()
     );
 }
+
+#[test]
+fn forecasts_on_a_broken_question_point_at_the_question_row() {
+    let w = Workdir::fixture("clean");
+    w.edit(
+        Q,
+        "q2,Will B happen by 2020-01-01?,binary,,2019-01-01,2020-01-01",
+        "q2,Will B happen by 2020-01-01?,binary,,2021-01-01,2020-01-01",
+    );
+    let r = w.run(&["check"]);
+    r.expect_code(1);
+    r.expect_line("forecasts/questions.csv:3: closes_on:", "before opens_on");
+    r.expect_line(
+        "forecasts/staff.csv:3: question_id:",
+        "question 'q2' has errors in its own row (forecasts/questions.csv:3)",
+    );
+    assert!(
+        !r.stderr().contains("unknown question 'q2'"),
+        "{}",
+        r.stderr()
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_batch_that_is_a_symbolic_link_is_read() {
+    let w = Workdir::fixture("clean");
+    std::fs::rename(w.file(F), w.file("staff-real.txt")).unwrap();
+    std::os::unix::fs::symlink(w.file("staff-real.txt"), w.file(F)).unwrap();
+    let r = w.run(&["check"]);
+    r.expect_code(0);
+    assert!(r.stdout().contains("6 forecast(s)"), "{}", r.stdout());
+}

@@ -383,3 +383,87 @@ fn concurrent_imports_are_serialized_and_lose_nothing() {
     w.run(&["check"]).expect_code(0);
     assert_eq!(w.read("forecasts/CHANGES.log").lines().count(), 6);
 }
+
+#[test]
+fn option_rows_and_non_binary_questions_are_refused_at_the_input_location() {
+    let w = Workdir::fixture("clean");
+    w.append(
+        "forecasts/questions.csv",
+        "qc,Which colour?,categorical,red|blue,,2020-01-01,,\n",
+    );
+    w.run(&["check"]).expect_code(0);
+    w.write("in/opt.csv", "question_id,forecaster,made_on,probability,option\nqc,Ann,2019-02-01,0.5,red\nqc,Ann,2019-02-01,0.5,blue\nq1,Ann,2019-02-02,0.5,red\n");
+    let before = w.snapshot();
+    let r = w.run(&["import", "forecasts", "in/opt.csv"]);
+    r.expect_code(1);
+    r.expect_line("in/opt.csv:2: question_id:", "question 'qc' is categorical");
+    r.expect_line("in/opt.csv:3: question_id:", "question 'qc' is categorical");
+    r.expect_line(
+        "in/opt.csv:4: option:",
+        "'red' given for binary question 'q1'",
+    );
+    assert_eq!(before, w.snapshot());
+}
+
+#[test]
+fn an_explicit_id_cannot_smuggle_in_a_second_copy_of_a_forecast() {
+    let w = Workdir::fixture("clean");
+    w.write(
+        "in/dup.csv",
+        "forecast_id,question_id,forecaster,made_on,probability\nzz,q1,Ann,2019-02-01,0.8\n",
+    );
+    let before = w.snapshot();
+    w.run(&["import", "forecasts", "in/dup.csv"])
+        .expect_code(1)
+        .expect_line(
+            "in/dup.csv:2: forecast_id:",
+            "already in the ledger as 'f1'",
+        );
+    assert_eq!(before, w.snapshot());
+}
+
+#[test]
+fn import_warns_about_rows_that_will_never_be_scored() {
+    let w = Workdir::fixture("clean");
+    w.write(
+        "in/late.csv",
+        "question_id,forecaster,made_on,probability\nq1,Late,2025-01-01,0.5\n",
+    );
+    let r = w.run(&["import", "forecasts", "in/late.csv"]);
+    r.expect_code(0);
+    r.expect_line(
+        "forecasts/late.csv:2: made_on: warning:",
+        "after question q1 closed on 2020-01-01",
+    );
+}
+
+#[test]
+fn kind_mismatch_in_the_flat_form_is_refused() {
+    let w = Workdir::fixture("clean");
+    w.write("in/k.csv", "question_id,title,kind,closes_on,forecaster,made_on,probability\nq1,Will A happen by 2020-01-01?,ordinal,2020-01-01,Ann,2019-05-01,0.5\n");
+    w.run(&["import", "forecasts", "in/k.csv"])
+        .expect_code(1)
+        .expect_line(
+            "in/k.csv:2: kind:",
+            "'ordinal' differs from question 'q1''s kind binary",
+        );
+}
+
+#[cfg(unix)]
+#[test]
+fn imported_files_stay_readable_by_others() {
+    use std::os::unix::fs::PermissionsExt;
+    let w = Workdir::fixture("clean");
+    std::fs::set_permissions(
+        w.file("forecasts/questions.csv"),
+        std::fs::Permissions::from_mode(0o664),
+    )
+    .unwrap();
+    w.write("in/flat.csv", "question_id,title,closes_on,forecaster,made_on,probability\nnq,New?,2020-01-01,Ann,2019-01-05,0.5\n");
+    w.run(&["import", "forecasts", "in/flat.csv"])
+        .expect_code(0);
+    let mode = |p: &str| std::fs::metadata(w.file(p)).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode("forecasts/questions.csv"), 0o664);
+    assert_eq!(mode("forecasts/flat.csv"), 0o644);
+    assert_eq!(mode("forecasts/CHANGES.log"), 0o644);
+}

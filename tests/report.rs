@@ -155,3 +155,28 @@ fn default_run_reports_the_last_complete_month() {
     w.run(&["run", "--month", "2019-07", "--as-of", "2019-07-01"])
         .expect_code(2);
 }
+
+#[test]
+fn run_never_deletes_a_folder_it_did_not_make() {
+    let w = Workdir::fixture("clean");
+    w.write("hindsight.toml", "resamples = 20\n");
+    w.write("out/2019-12-31/thesis.txt", "precious");
+    let r = w.run(&["run", "--as-of", "2019-12-31", "--out", "out"]);
+    r.expect_code(2);
+    assert!(
+        r.stderr().contains("was not made by hindsight"),
+        "{}",
+        r.stderr()
+    );
+    assert_eq!(w.read("out/2019-12-31/thesis.txt"), "precious");
+    // A report folder hindsight made is replaced.
+    w.run(&["run", "--as-of", "2019-06-30", "--out", "out"])
+        .expect_code(0);
+    w.run(&["run", "--as-of", "2019-06-30", "--out", "out"])
+        .expect_code(0);
+    let leftovers: Vec<_> = std::fs::read_dir(w.file("out"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers.len(), 2, "{leftovers:?}");
+}

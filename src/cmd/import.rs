@@ -94,5 +94,8 @@ pub fn run(cli: &Cli, cmd: &ImportCommand) -> Result<ExitCode> {
         }
     }
     super::print_stdout(out.as_bytes())?;
+    for w in &report.warnings {
+        eprintln!("{}", terminal_safe(&w.to_string()));
+    }
     Ok(ExitCode::SUCCESS)
 }

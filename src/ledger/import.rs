@@ -7,7 +7,7 @@
 //! conflicting ones, and then write all or nothing under the ledger lock.
 //! Every bad row is reported with its input file, line and field.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -124,15 +124,23 @@ pub struct ImportReport {
     pub skipped: usize,
     pub files_written: Vec<PathBuf>,
     pub dry_run: bool,
+    /// Warnings the added rows bring (e.g. forecasts made after their
+    /// question closed, which will never be scored), located in the ledger.
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// A stable forecast id derived from the forecast's content.
 ///
 /// ```
 /// use hindsight::ledger::import::derive_forecast_id;
-/// let a = derive_forecast_id("q1", "Ann", "2019-03-15", "0.7", "", "yes");
-/// assert_eq!(a, derive_forecast_id("q1", "Ann", "2019-03-15", "0.7", "", "yes"));
-/// assert_ne!(a, derive_forecast_id("q1", "Ann", "2019-03-15", "0.8", "", "yes"));
+/// let a = derive_forecast_id("q1", "Ann", "2019-03-15", "0.7", "", "yes", "");
+/// assert_eq!(a, derive_forecast_id("q1", "Ann", "2019-03-15", "0.7", "", "yes", ""));
+/// assert_ne!(a, derive_forecast_id("q1", "Ann", "2019-03-15", "0.8", "", "yes", ""));
+/// // One row per option of a categorical question: different forecasts.
+/// assert_ne!(
+///     derive_forecast_id("q2", "Ann", "2019-03-15", "0.5", "", "yes", "red"),
+///     derive_forecast_id("q2", "Ann", "2019-03-15", "0.5", "", "yes", "blue")
+/// );
 /// assert!(a.starts_with("f-") && a.len() == 14);
 /// ```
 pub fn derive_forecast_id(
@@ -142,6 +150,7 @@ pub fn derive_forecast_id(
     probability: &str,
     verbal: &str,
     direction: &str,
+    option: &str,
 ) -> String {
     let key = content_key(
         question_id,
@@ -150,6 +159,7 @@ pub fn derive_forecast_id(
         probability,
         verbal,
         direction,
+        option,
     );
     let digest = Sha256::digest(key.as_bytes());
     format!("f-{}", &hex(&digest)[..12])
@@ -162,6 +172,7 @@ fn content_key(
     probability: &str,
     verbal: &str,
     direction: &str,
+    option: &str,
 ) -> String {
     let dir = if direction.trim().eq_ignore_ascii_case("no") {
         "no"
@@ -182,6 +193,8 @@ fn content_key(
         dir,
     ]
     .join("\u{1f}")
+        // The option only when there is one, so binary forecasts keep their ids.
+        + &if option.trim().is_empty() { String::new() } else { format!("\u{1f}{}", option.trim()) }
 }
 
 /// Run an import of `files` into the ledger at `root`.
@@ -278,6 +291,7 @@ pub fn import(
         skipped: state.skipped,
         files_written: Vec::new(),
         dry_run: opts.dry_run,
+        warnings: Vec::new(),
     };
     if report.added.is_empty() && report.new_questions.is_empty() {
         return Ok(report);
@@ -325,15 +339,19 @@ pub fn import(
     }
     let after = load(&sources);
     if after.errors() > 0 {
-        return Err(Rejected(
-            after
-                .diagnostics
-                .into_iter()
-                .filter(|d| d.is_error())
-                .collect(),
-        )
-        .into());
+        let mut d: Vec<Diagnostic> = vec![Diagnostic::error(
+            Location::file(root.join(QUESTIONS_FILE).parent().unwrap_or(root)),
+            "the rows are valid one by one, but the ledger would not pass `hindsight check` with them:",
+        )];
+        d.extend(after.diagnostics.iter().filter(|d| d.is_error()).cloned());
+        return Err(Rejected(d).into());
     }
+    let known: HashSet<String> = ledger.diagnostics.iter().map(|d| d.to_string()).collect();
+    report.warnings = after
+        .diagnostics
+        .into_iter()
+        .filter(|d| !d.is_error() && !known.contains(&d.to_string()))
+        .collect();
     if opts.dry_run {
         report.files_written = writes.into_iter().map(|(p, _)| p).collect();
         return Ok(report);
@@ -481,6 +499,8 @@ struct State<'a> {
     forecast_keys: HashMap<String, String>,
     /// question id -> (title, closes_on, where)
     questions: HashMap<String, (String, NaiveDate, String)>,
+    /// question id -> kind (ledger and accepted rows)
+    kinds: HashMap<String, Kind>,
     /// question id -> (outcome, resolved_on, where)
     outcomes: HashMap<String, (OutcomeValue, NaiveDate, String)>,
     added: Vec<AddedRow>,
@@ -506,6 +526,7 @@ impl<'a> State<'a> {
             forecast_ids: HashMap::new(),
             forecast_keys: HashMap::new(),
             questions: HashMap::new(),
+            kinds: HashMap::new(),
             outcomes: HashMap::new(),
             added: Vec::new(),
             new_questions: Vec::new(),
@@ -519,12 +540,14 @@ impl<'a> State<'a> {
                 &stated_prob(&f.stated),
                 &f.verbal,
                 f.direction.as_str(),
+                &f.option,
             );
             s.forecast_ids
                 .insert(f.id.clone(), (key.clone(), here(&f.location)));
             s.forecast_keys.insert(key, f.id.clone());
         }
         for q in &ledger.questions {
+            s.kinds.insert(q.id.clone(), q.kind);
             s.questions.insert(
                 q.id.clone(),
                 (q.title.clone(), q.closes_on, here(&q.location)),
@@ -631,8 +654,23 @@ impl<'a> State<'a> {
                         .map_err(|e| err("closes_on", e))
                         .ok()
                 };
+                let kind_given = t.get(row, "kind");
                 match self.questions.get(&qid) {
                     Some((etitle, eclose, at)) => {
+                        if let (false, Some(k)) = (kind_given.is_empty(), self.kinds.get(&qid))
+                            && Kind::parse(kind_given).ok() != Some(*k)
+                        {
+                            err(
+                                "kind",
+                                format!(
+                                    "{} differs from question {}'s kind {} ({})",
+                                    show(kind_given),
+                                    show(&qid),
+                                    k.as_str(),
+                                    at
+                                ),
+                            );
+                        }
                         if !title.is_empty() && title != etitle {
                             err(
                                 "title",
@@ -717,6 +755,28 @@ impl<'a> State<'a> {
                         ),
                     ),
                 }
+                // The option must fit the question's kind.
+                let kind = self.kinds.get(&qid).copied().or_else(|| {
+                    new_question
+                        .as_ref()
+                        .and_then(|q| Kind::parse(q.get("kind")).ok())
+                });
+                let option = t.get(row, "option");
+                match kind {
+                    Some(Kind::Binary) if !option.is_empty() => diags.push(Diagnostic::error(
+                        loc.with_field("option"),
+                        format!("{} given for binary question {}", show(option), show(&qid)),
+                    )),
+                    Some(k) if k != Kind::Binary => diags.push(Diagnostic::error(
+                        loc.with_field("question_id"),
+                        format!(
+                            "question {} is {}: only binary questions can be imported and scored so far",
+                            show(&qid),
+                            k.as_str()
+                        ),
+                    )),
+                    _ => {}
+                }
             }
             if diags.len() > before {
                 continue;
@@ -729,10 +789,27 @@ impl<'a> State<'a> {
                 (Direction::Yes, "") => "",
                 (d, _) => d.as_str(),
             };
-            let key = content_key(&qid, forecaster, &made, &probability, verbal, dir_str);
+            let option = t.get(row, "option");
+            let key = content_key(
+                &qid,
+                forecaster,
+                &made,
+                &probability,
+                verbal,
+                dir_str,
+                option,
+            );
             let given_id = t.get(row, "forecast_id");
             let id = if given_id.is_empty() {
-                derive_forecast_id(&qid, forecaster, &made, &probability, verbal, dir_str)
+                derive_forecast_id(
+                    &qid,
+                    forecaster,
+                    &made,
+                    &probability,
+                    verbal,
+                    dir_str,
+                    option,
+                )
             } else {
                 given_id.to_string()
             };
@@ -754,11 +831,31 @@ impl<'a> State<'a> {
                 }
                 continue;
             }
-            if given_id.is_empty() && self.forecast_keys.contains_key(&key) {
-                self.skipped += 1;
+            if let Some(existing) = self.forecast_keys.get(&key) {
+                if given_id.is_empty() {
+                    self.skipped += 1;
+                } else {
+                    let at = self
+                        .forecast_ids
+                        .get(existing)
+                        .map(|x| x.1.clone())
+                        .unwrap_or_default();
+                    diags.push(Diagnostic::error(
+                        loc.with_field("forecast_id"),
+                        format!(
+                            "{}: the same forecast is already in the ledger as {} ({}); a second copy would be scored twice",
+                            show(&id),
+                            show(existing),
+                            at
+                        ),
+                    ));
+                }
                 continue;
             }
             if let Some(q) = new_question {
+                if let Ok(k) = Kind::parse(q.get("kind")) {
+                    self.kinds.insert(qid.clone(), k);
+                }
                 self.questions.insert(
                     qid.clone(),
                     (

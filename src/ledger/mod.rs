@@ -88,9 +88,10 @@ fn csv_names(dir: &Path) -> Result<Vec<String>> {
     for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
         let entry = entry?;
         let name = entry.file_name().to_string_lossy().to_string();
+        // `is_file` follows symbolic links, so a linked batch is read too.
         if name.to_ascii_lowercase().ends_with(".csv")
             && !name.starts_with('.')
-            && entry.file_type()?.is_file()
+            && entry.path().is_file()
         {
             names.push(name);
         }
@@ -187,12 +188,22 @@ pub fn load(sources: &[Source]) -> Ledger {
         .enumerate()
         .map(|(i, q)| (q.id.clone(), i))
         .collect();
+    // Question rows that exist but have errors: forecasts on them are not
+    // "unknown", the question row needs fixing.
+    let invalid_questions = invalid_question_rows(sources, &qindex);
     let mut seen_forecasts: HashMap<String, Location> = HashMap::new();
     for s in sources.iter().filter(|s| s.kind == FileKind::Forecasts) {
-        load_forecasts(s, &qindex, &mut seen_forecasts, &mut ledger, &mut diags);
+        load_forecasts(
+            s,
+            &qindex,
+            &invalid_questions,
+            &mut seen_forecasts,
+            &mut ledger,
+            &mut diags,
+        );
     }
     for s in sources.iter().filter(|s| s.kind == FileKind::Outcomes) {
-        load_outcomes(s, &qindex, &mut ledger, &mut diags);
+        load_outcomes(s, &qindex, &invalid_questions, &mut ledger, &mut diags);
     }
     check_conflicting_outcomes(&mut ledger, &mut diags);
     check_timing(&ledger, &qindex, &mut diags);
@@ -373,6 +384,7 @@ pub fn resolve_probability(
 fn load_forecasts(
     s: &Source,
     qindex: &HashMap<String, usize>,
+    invalid: &HashMap<String, Location>,
     seen: &mut HashMap<String, Location>,
     ledger: &mut Ledger,
     diags: &mut Vec<Diagnostic>,
@@ -419,10 +431,7 @@ fn load_forecasts(
         let question = qid.and_then(|q| match qindex.get(q) {
             Some(&i) => Some(i),
             None => {
-                diags.push(Diagnostic::error(
-                    loc.with_field("question_id"),
-                    format!("unknown question {} (not in {})", show(q), QUESTIONS_FILE),
-                ));
+                diags.push(unknown_question(q, &loc, invalid));
                 None
             }
         });
@@ -493,6 +502,7 @@ fn load_forecasts(
 fn load_outcomes(
     s: &Source,
     qindex: &HashMap<String, usize>,
+    invalid: &HashMap<String, Location>,
     ledger: &mut Ledger,
     diags: &mut Vec<Diagnostic>,
 ) {
@@ -506,10 +516,7 @@ fn load_outcomes(
         let question = qid.and_then(|q| match qindex.get(q) {
             Some(&i) => Some(i),
             None => {
-                diags.push(Diagnostic::error(
-                    loc.with_field("question_id"),
-                    format!("unknown question {} (not in {})", show(q), QUESTIONS_FILE),
-                ));
+                diags.push(unknown_question(q, &loc, invalid));
                 None
             }
         });
@@ -556,6 +563,39 @@ fn load_outcomes(
             });
         }
     }
+}
+
+fn unknown_question(q: &str, loc: &Location, invalid: &HashMap<String, Location>) -> Diagnostic {
+    let msg = match invalid.get(q) {
+        Some(at) => format!(
+            "question {} has errors in its own row ({}:{}); fix that row",
+            show(q),
+            at.file.display(),
+            at.line
+        ),
+        None => format!("unknown question {} (not in {})", show(q), QUESTIONS_FILE),
+    };
+    Diagnostic::error(loc.with_field("question_id"), msg)
+}
+
+/// Ids of question rows that were left out of the model because of errors.
+fn invalid_question_rows(
+    sources: &[Source],
+    valid: &HashMap<String, usize>,
+) -> HashMap<String, Location> {
+    let mut out = HashMap::new();
+    for s in sources.iter().filter(|s| s.kind == FileKind::Questions) {
+        let (t, _) = table::read(&s.path, &s.bytes, None, &[]);
+        let Some(t) = t else { continue };
+        for row in &t.rows {
+            let id = t.get(row, "question_id");
+            if !id.is_empty() && !valid.contains_key(id) {
+                out.entry(id.to_string())
+                    .or_insert_with(|| Location::new(&s.path, row.line));
+            }
+        }
+    }
+    out
 }
 
 /// Two records for one question: the same value is a harmless repeat (the
@@ -638,6 +678,7 @@ fn check_timing(ledger: &Ledger, qindex: &HashMap<String, usize>, diags: &mut Ve
                 ),
             ));
         } else if let Some(o) = outcome_of.get(q.id.as_str())
+            && o.value != OutcomeValue::Void
             && f.made_on >= o.resolved_on
         {
             diags.push(Diagnostic::warning(

@@ -97,7 +97,8 @@ pub fn read(
         .flexible(true)
         .from_reader(bytes);
     let mut records = rdr.byte_records();
-    let header_loc = Location::new(path, 1);
+    let mut lines = LineCounter::default();
+    let mut header_line = 1;
     let headers: Vec<String> = match records.next() {
         None => {
             diags.push(Diagnostic::error(
@@ -110,11 +111,17 @@ pub fn read(
             diags.push(csv_error(path, &e));
             return (None, diags);
         }
-        Some(Ok(rec)) => rec
-            .iter()
-            .map(|f| header_key(&String::from_utf8_lossy(f)))
-            .collect(),
+        Some(Ok(rec)) => {
+            header_line = rec
+                .position()
+                .map(|p| lines.line_at(bytes, p.byte() as usize))
+                .unwrap_or(1);
+            rec.iter()
+                .map(|f| header_key(&String::from_utf8_lossy(f)))
+                .collect()
+        }
     };
+    let header_loc = Location::new(path, header_line);
     // Trailing empty header cells (spreadsheet exports) are ignored.
     let mut width = headers.len();
     while width > 0 && headers[width - 1].is_empty() {
@@ -184,7 +191,6 @@ pub fn read(
         return (None, diags);
     }
     let mut rows = Vec::new();
-    let mut lines = LineCounter::default();
     for rec in records {
         let rec = match rec {
             Ok(r) => r,
@@ -230,12 +236,18 @@ pub fn read(
             fields.pop();
         }
         if fields.len() != width {
+            let hint = if fields.iter().any(|f| f.contains('\n') || f.contains('\r')) {
+                "; a quoted field here spans several lines: is a quote left unclosed?"
+            } else {
+                ""
+            };
             diags.push(Diagnostic::error(
                 Location::new(path, line),
                 format!(
-                    "expected {} fields (as in the header), found {}",
+                    "expected {} fields (as in the header), found {}{}",
                     width,
-                    fields.len()
+                    fields.len(),
+                    hint
                 ),
             ));
             continue;
@@ -268,9 +280,13 @@ impl LineCounter {
             start += 1;
         }
         if start >= self.cursor {
-            self.newlines += bytes[self.cursor..start]
-                .iter()
-                .filter(|&&b| b == b'\n')
+            // A line ends at \n, \r\n, or a lone \r (old Mac exports).
+            let chunk = &bytes[self.cursor..start];
+            let lone_cr = |i: usize| {
+                chunk[i] == b'\r' && bytes.get(self.cursor + i + 1).is_some_and(|&n| n != b'\n')
+            };
+            self.newlines += (0..chunk.len())
+                .filter(|&i| chunk[i] == b'\n' || lone_cr(i))
                 .count() as u64;
             self.cursor = start;
         }
@@ -311,6 +327,41 @@ mod tests {
         assert!(d.is_empty());
         let lines: Vec<u64> = t.unwrap().rows.iter().map(|r| r.line).collect();
         assert_eq!(lines, vec![2, 5, 7, 10]);
+    }
+
+    #[test]
+    fn header_after_blank_lines_and_cr_only_files_are_located() {
+        let (_, d) = read(
+            Path::new("o.csv"),
+            b"\n\nquestion_id,resolved_on,outcome,colour\n",
+            Some(OUTCOMES),
+            &[],
+        );
+        assert!(
+            d[0].to_string()
+                .starts_with("o.csv:3: unknown column(s): colour"),
+            "{}",
+            d[0]
+        );
+        let (t, _) = read(
+            Path::new("o.csv"),
+            b"question_id,resolved_on,outcome\ra,1,2\rb,1,2\r",
+            None,
+            &[],
+        );
+        let lines: Vec<u64> = t.unwrap().rows.iter().map(|r| r.line).collect();
+        assert_eq!(lines, vec![2, 3]);
+        let (_, d) = read(
+            Path::new("o.csv"),
+            b"question_id,resolved_on,outcome\na,\"1,2\nb,1,2\n",
+            Some(OUTCOMES),
+            &[],
+        );
+        assert!(
+            d[0].to_string().contains("is a quote left unclosed?"),
+            "{}",
+            d[0]
+        );
     }
 
     #[test]
