@@ -98,7 +98,7 @@ pub fn read(
         .from_reader(bytes);
     let mut records = rdr.byte_records();
     let mut lines = LineCounter::default();
-    let mut header_line = 1;
+    let header_line;
     let headers: Vec<String> = match records.next() {
         None => {
             diags.push(Diagnostic::error(
