@@ -250,7 +250,7 @@ fn hostile_names_do_not_escape_the_report_folder_or_the_terminal() {
             .is_file()
     );
     let md = w.read("reports/2020-12-31/summary.md");
-    assert!(md.contains("../../evil[31m\\|&lt;b&gt;"), "{md}");
+    assert!(md.contains("../../evil\\[31m\\|&lt;b&gt;"), "{md}");
 }
 
 #[test]
