@@ -2,9 +2,12 @@
 //! JSON, CSV and PNG charts.
 //!
 //! Renderers take computed summaries and a writer or path; they never compute a
-//! score. Only `png` (and its `text` helper) imports plotters.
+//! score. Only the chart modules (`png`, `charts`, and their `draw` and `text`
+//! helpers) import plotters.
 
+pub mod charts;
 pub mod csv_out;
+pub(crate) mod draw;
 pub mod html;
 pub mod json;
 pub mod png;

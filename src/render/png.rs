@@ -10,6 +10,10 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use super::draw::{
+    AXIS, Coverage, DIAGONAL, GRID, HIST, INK, LABEL, Rect, SUBTLE, TICK_TEXT, aa_dashed, draw_bar,
+    draw_dot, draw_marker, fill_rect, font, marks, stroke_rect, text_style,
+};
 use super::text::{TextBackend, measure_text, truncate_to_width};
 
 /// One bin of a reliability diagram.
@@ -36,6 +40,23 @@ pub struct ReliabilityChart {
     pub histogram: Vec<usize>,
 }
 
+/// The CORP reliability curve of Dimitriadis, Gneiting & Jordan (2021) to
+/// draw over a [`ReliabilityChart`], with its consistency band and the CORP
+/// decomposition of the Brier score.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CorpOverlay {
+    /// PAV blocks in increasing order: (p_lo, p_hi, recalibrated value). The
+    /// curve is drawn flat across each block and joined straight between
+    /// blocks, as in the `reliabilitydiag` R package.
+    pub steps: Vec<(f64, f64, f64)>,
+    /// 90% consistency band around the diagonal: (x, lo, hi).
+    pub band: Vec<(f64, f64, f64)>,
+    /// Miscalibration, discrimination and uncertainty (MCB - DSC + UNC = Brier).
+    pub mcb: f64,
+    pub dsc: f64,
+    pub unc: f64,
+}
+
 /// Default output size in pixels.
 pub const DEFAULT_SIZE: (u32, u32) = (900, 900);
 const MIN_SIDE: u32 = 300;
@@ -54,6 +75,37 @@ pub fn render_reliability_rgb(
     width: u32,
     height: u32,
 ) -> Result<Vec<u8>> {
+    render_rgb(chart, None, width, height)
+}
+
+/// Render `chart` with the CORP curve, its consistency band and the MCB / DSC
+/// / UNC decomposition at the default size, and write it to `path`.
+pub fn render_reliability_corp_png(
+    chart: &ReliabilityChart,
+    corp: &CorpOverlay,
+    path: &Path,
+) -> Result<()> {
+    let (w, h) = DEFAULT_SIZE;
+    let rgb = render_reliability_corp_rgb(chart, corp, w, h)?;
+    write_png(path, &rgb, w, h)
+}
+
+/// Like [`render_reliability_rgb`], with the CORP overlay.
+pub fn render_reliability_corp_rgb(
+    chart: &ReliabilityChart,
+    corp: &CorpOverlay,
+    width: u32,
+    height: u32,
+) -> Result<Vec<u8>> {
+    render_rgb(chart, Some(corp), width, height)
+}
+
+fn render_rgb(
+    chart: &ReliabilityChart,
+    corp: Option<&CorpOverlay>,
+    width: u32,
+    height: u32,
+) -> Result<Vec<u8>> {
     ensure!(
         (MIN_SIDE..=MAX_SIDE).contains(&width) && (MIN_SIDE..=MAX_SIDE).contains(&height),
         "chart size {width}x{height} out of range ({MIN_SIDE}..={MAX_SIDE} px per side)"
@@ -63,7 +115,7 @@ pub fn render_reliability_rgb(
         let bitmap = BitMapBackend::with_buffer(&mut buf, (width, height));
         let root = TextBackend::new(bitmap).into_drawing_area();
         root.fill(&WHITE)?;
-        draw_reliability(&root, chart)?;
+        draw_reliability_corp(&root, chart, corp)?;
         root.present()?;
     }
     Ok(buf)
@@ -96,16 +148,6 @@ pub fn write_png(path: &Path, rgb: &[u8], width: u32, height: u32) -> Result<()>
 // ---------------------------------------------------------------------------
 // Drawing
 
-const INK: RGBColor = RGBColor(25, 25, 25);
-const SUBTLE: RGBColor = RGBColor(85, 85, 85);
-const TICK_TEXT: RGBColor = RGBColor(60, 60, 60);
-const AXIS: RGBColor = RGBColor(140, 140, 140);
-const GRID: RGBColor = RGBColor(234, 234, 234);
-const DIAGONAL: RGBColor = RGBColor(150, 150, 150);
-const POINT: RGBColor = RGBColor(31, 100, 170);
-const HIST: RGBColor = RGBColor(160, 194, 225);
-const LABEL: RGBColor = RGBColor(70, 70, 70);
-
 /// Axis range: a little padding so points at 0 or 1 are not cut by the frame.
 const LO: f64 = -0.025;
 const HI: f64 = 1.025;
@@ -117,6 +159,74 @@ struct Point {
     y: f64,
     ci: Option<(f64, f64)>,
     n: usize,
+}
+
+/// Colours of the CORP overlay.
+const CORP_LINE: RGBColor = RGBColor(200, 60, 40);
+const BAND: RGBColor = RGBColor(120, 130, 145);
+const BAND_ALPHA: f64 = 0.2;
+/// Most band points drawn (the band is thinned evenly beyond this).
+const MAX_BAND_POINTS: usize = 2000;
+
+/// The CORP overlay after validation, in data coordinates.
+struct CleanCorp {
+    /// Vertices of the reliability curve, in increasing x.
+    curve: Vec<(f64, f64)>,
+    /// (x, lo, hi) in increasing x.
+    band: Vec<(f64, f64, f64)>,
+    /// "MCB 0.0123  DSC 0.0456  UNC 0.2400".
+    stats: String,
+}
+
+fn clean_corp(c: &CorpOverlay) -> CleanCorp {
+    let mut steps: Vec<(f64, f64, f64)> = c
+        .steps
+        .iter()
+        .filter(|(a, b, v)| a.is_finite() && b.is_finite() && v.is_finite())
+        .map(|(a, b, v)| {
+            let (a, b) = (a.clamp(0.0, 1.0), b.clamp(0.0, 1.0));
+            (a.min(b), a.max(b), v.clamp(0.0, 1.0))
+        })
+        .collect();
+    steps.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.total_cmp(&y.1)));
+    let mut curve: Vec<(f64, f64)> = Vec::with_capacity(2 * steps.len());
+    for (a, b, v) in steps {
+        curve.push((a, v));
+        if b > a {
+            curve.push((b, v));
+        }
+    }
+    let mut band: Vec<(f64, f64, f64)> = c
+        .band
+        .iter()
+        .filter(|(x, lo, hi)| x.is_finite() && lo.is_finite() && hi.is_finite())
+        .map(|(x, lo, hi)| {
+            let (lo, hi) = (lo.clamp(0.0, 1.0), hi.clamp(0.0, 1.0));
+            (x.clamp(0.0, 1.0), lo.min(hi), lo.max(hi))
+        })
+        .collect();
+    band.sort_by(|a, b| a.0.total_cmp(&b.0));
+    if band.len() > MAX_BAND_POINTS {
+        let k = band.len();
+        band = (0..MAX_BAND_POINTS)
+            .map(|i| band[i * (k - 1) / (MAX_BAND_POINTS - 1)])
+            .collect();
+    }
+    if band.len() < 2 {
+        band.clear();
+    }
+    let f = |v: f64| {
+        if v.is_finite() {
+            format!("{v:.4}")
+        } else {
+            "–".to_string()
+        }
+    };
+    CleanCorp {
+        curve,
+        band,
+        stats: format!("MCB {}   DSC {}   UNC {}", f(c.mcb), f(c.dsc), f(c.unc)),
+    }
 }
 
 fn clean_points(bins: &[ReliabilityBin]) -> Vec<Point> {
@@ -136,18 +246,6 @@ fn clean_points(bins: &[ReliabilityBin]) -> Vec<Point> {
             }
         })
         .collect()
-}
-
-fn font(size: f64, style: FontStyle) -> FontDesc<'static> {
-    FontDesc::new(FontFamily::SansSerif, size, style)
-}
-
-fn text_style(size: f64, color: RGBColor, h: HPos, v: VPos) -> TextStyle<'static> {
-    TextStyle {
-        font: font(size, FontStyle::Normal),
-        color: color.to_backend_color(),
-        pos: Pos::new(h, v),
-    }
 }
 
 type Chart2d<'a, DB> = ChartContext<
@@ -317,67 +415,6 @@ fn nice_count_step(max: usize) -> usize {
     (step.round() as usize).max(1)
 }
 
-/// Pixel rectangle, inclusive-exclusive: [x0, x1) x [y0, y1).
-#[derive(Debug, Clone, Copy)]
-struct Rect {
-    x0: f64,
-    y0: f64,
-    x1: f64,
-    y1: f64,
-}
-
-impl Rect {
-    fn new(x0: f64, y0: f64, w: f64, h: f64) -> Self {
-        Rect {
-            x0,
-            y0,
-            x1: x0 + w,
-            y1: y0 + h,
-        }
-    }
-    fn overlap(&self, o: &Rect) -> f64 {
-        let w = (self.x1.min(o.x1) - self.x0.max(o.x0)).max(0.0);
-        let h = (self.y1.min(o.y1) - self.y0.max(o.y0)).max(0.0);
-        w * h
-    }
-    fn inside(&self, o: &Rect) -> bool {
-        self.x0 >= o.x0 && self.y0 >= o.y0 && self.x1 <= o.x1 && self.y1 <= o.y1
-    }
-    fn pad(&self, p: f64) -> Rect {
-        Rect {
-            x0: self.x0 - p,
-            y0: self.y0 - p,
-            x1: self.x1 + p,
-            y1: self.y1 + p,
-        }
-    }
-}
-
-fn fill_rect<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    r: Rect,
-    style: ShapeStyle,
-) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    // BitMapBackend fills [x0, x1) x [y0, y1) (bottom-right corner excluded),
-    // unlike plotters' generic rasterizer; this module only draws on it.
-    let a = (r.x0.round() as i32, r.y0.round() as i32);
-    let b = (r.x1.round() as i32, r.y1.round() as i32);
-    if b.0 <= a.0 || b.1 <= a.1 {
-        return Ok(());
-    }
-    root.draw(&Rectangle::new([a, b], style))
-}
-
-fn stroke_rect<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    r: Rect,
-    color: RGBColor,
-) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    let a = (r.x0.round() as i32, r.y0.round() as i32);
-    let b = (r.x1.round() as i32 - 1, r.y1.round() as i32 - 1);
-    root.draw(&Rectangle::new([a, b], color.stroke_width(1)))
-}
-
 struct Placed {
     cx: f64,
     cy: f64,
@@ -386,212 +423,122 @@ struct Placed {
     n: usize,
 }
 
-/// Sizes of the point marker and its error bar.
-struct Marks {
-    r: f64,
-    halo: f64,
-    cap: f64,
-    bar_w: f64,
-    cap_t: f64,
+/// What a legend row shows before its text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LegendKind {
+    /// The dashed diagonal.
+    Diagonal,
+    /// A point with its interval bar.
+    Marker,
+    /// "n=12".
+    Count,
+    /// The shaded consistency band.
+    Band,
+    /// The CORP curve.
+    Curve,
+    /// Text only, starting where the samples start.
+    Text,
 }
 
-fn marks(s: f64) -> Marks {
-    Marks {
-        r: (5.0 * s).max(2.0),
-        halo: (1.5 * s).max(1.0),
-        cap: (5.0 * s).max(2.0),
-        bar_w: (1.7 * s).max(1.0),
-        cap_t: (1.7 * s).max(1.0),
-    }
-}
-
-type DrawResult = Result<()>;
-
-fn blend<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    (x, y): (i32, i32),
-    color: RGBColor,
-    coverage: f64,
-) -> DrawResult
-where
-    DB::ErrorType: 'static,
-{
-    if coverage > 1.0 / 256.0 {
-        root.draw_pixel((x, y), &color.mix(coverage.min(1.0)))?;
-    }
-    Ok(())
-}
-
-/// Anti-aliased axis-aligned rectangle with fractional edges (exact area coverage).
-fn aa_rect<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    r: Rect,
-    color: RGBColor,
-) -> DrawResult
-where
-    DB::ErrorType: 'static,
-{
-    if r.x1 <= r.x0 || r.y1 <= r.y0 {
-        return Ok(());
-    }
-    let span =
-        |lo: f64, hi: f64, p: i32| (hi.min(p as f64 + 1.0) - lo.max(p as f64)).clamp(0.0, 1.0);
-    for py in r.y0.floor() as i32..r.y1.ceil() as i32 {
-        let cy = span(r.y0, r.y1, py);
-        for px in r.x0.floor() as i32..r.x1.ceil() as i32 {
-            blend(root, (px, py), color, cy * span(r.x0, r.x1, px))?;
-        }
-    }
-    Ok(())
-}
-
-/// Anti-aliased filled disc.
-fn aa_disc<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    (cx, cy): (f64, f64),
-    r: f64,
-    color: RGBColor,
-) -> DrawResult
-where
-    DB::ErrorType: 'static,
-{
-    for py in (cy - r - 1.0).floor() as i32..=(cy + r + 1.0).ceil() as i32 {
-        for px in (cx - r - 1.0).floor() as i32..=(cx + r + 1.0).ceil() as i32 {
-            let d = ((px as f64 + 0.5 - cx).powi(2) + (py as f64 + 0.5 - cy).powi(2)).sqrt();
-            blend(root, (px, py), color, (r + 0.5 - d).clamp(0.0, 1.0))?;
-        }
-    }
-    Ok(())
-}
-
-/// Anti-aliased straight segment of width `w` (coverage from the distance
-/// to the segment, with flat ends).
-fn aa_segment<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    a: (f64, f64),
-    b: (f64, f64),
-    w: f64,
-    color: RGBColor,
-) -> DrawResult
-where
-    DB::ErrorType: 'static,
-{
-    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
-    let len = (dx * dx + dy * dy).sqrt();
-    if len < 1e-9 {
-        return Ok(());
-    }
-    let (ux, uy) = (dx / len, dy / len);
-    let m = w / 2.0 + 1.0;
-    for py in (a.1.min(b.1) - m).floor() as i32..=(a.1.max(b.1) + m).ceil() as i32 {
-        for px in (a.0.min(b.0) - m).floor() as i32..=(a.0.max(b.0) + m).ceil() as i32 {
-            let (qx, qy) = (px as f64 + 0.5 - a.0, py as f64 + 0.5 - a.1);
-            let along = qx * ux + qy * uy;
-            let across = (qx * uy - qy * ux).abs();
-            let c_across = (w / 2.0 + 0.5 - across).clamp(0.0, 1.0);
-            let c_along = (along + 0.5)
-                .clamp(0.0, 1.0)
-                .min((len - along + 0.5).clamp(0.0, 1.0));
-            blend(root, (px, py), color, c_across * c_along)?;
-        }
-    }
-    Ok(())
-}
-
-fn aa_dashed<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    a: (f64, f64),
-    b: (f64, f64),
+/// Sizes of legend rows.
+struct LegendStyle {
+    s: f64,
+    size: f64,
+    sample_col: f64,
     dash: f64,
-    gap: f64,
-    w: f64,
-    color: RGBColor,
-) -> DrawResult
-where
-    DB::ErrorType: 'static,
-{
-    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
-    let len = (dx * dx + dy * dy).sqrt();
-    if len < 1e-9 || dash <= 0.0 {
-        return Ok(());
-    }
-    let mut t = 0.0;
-    while t < len {
-        let t1 = (t + dash).min(len);
-        let p = |t: f64| (a.0 + dx * t / len, a.1 + dy * t / len);
-        aa_segment(root, p(t), p(t1), w, color)?;
-        t += dash + gap.max(1.0);
-    }
-    Ok(())
+    dash_gap: f64,
+    diag_w: f64,
+    curve_w: f64,
 }
 
-/// Vertical error bar with caps, from pixel `top` to `bottom` at `cx`.
-fn draw_bar<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    cx: f64,
-    top: f64,
-    bottom: f64,
-    m: &Marks,
-) -> DrawResult
-where
-    DB::ErrorType: 'static,
-{
-    if bottom - top < 0.5 {
-        return Ok(());
+impl LegendStyle {
+    /// Width of a row: sample column, gap and text (text-only rows start in
+    /// the sample column).
+    fn item_width(&self, text: &str, kind: LegendKind) -> Result<f64> {
+        let tw = measure_text(text, self.size as f32)?.0 as f64;
+        Ok(match kind {
+            LegendKind::Text => tw,
+            _ => self.sample_col + 8.0 * self.s + tw,
+        })
     }
-    let ht = m.cap_t / 2.0;
-    aa_rect(
-        root,
-        Rect {
-            x0: cx - m.bar_w / 2.0,
-            y0: top - ht,
-            x1: cx + m.bar_w / 2.0,
-            y1: bottom + ht,
-        },
-        POINT,
-    )?;
-    for y in [top, bottom] {
-        aa_rect(
-            root,
-            Rect {
-                x0: cx - m.cap,
-                y0: y - ht,
-                x1: cx + m.cap,
-                y1: y + ht,
-            },
-            POINT,
+
+    /// Draw one row with its sample starting at `x0`, centred on row `cy`;
+    /// the text is shortened to end within `max_w` of `x0`.
+    fn draw_item<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        text: &str,
+        kind: LegendKind,
+        x0: f64,
+        cy: f64,
+        max_w: f64,
+    ) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let s = self.s;
+        let dims = root.dim_in_pixel();
+        let scx = (x0 + self.sample_col / 2.0).round() + 0.5;
+        let y = cy + 0.5;
+        match kind {
+            LegendKind::Diagonal => {
+                aa_dashed(
+                    root,
+                    (x0, y),
+                    (x0 + self.sample_col, y),
+                    self.dash,
+                    self.dash_gap,
+                    self.diag_w,
+                    DIAGONAL,
+                )?;
+            }
+            LegendKind::Marker => {
+                let half = 10.5 * s;
+                draw_marker(root, scx, y, y - half, y + half, &marks(s))?;
+            }
+            LegendKind::Band => {
+                let sw = Rect::new(x0, cy - 6.0 * s, self.sample_col, 12.0 * s);
+                fill_rect(root, sw, WHITE.filled())?;
+                let mut cov = Coverage::new(sw, dims);
+                cov.polygon(&[
+                    (sw.x0, sw.y0),
+                    (sw.x1, sw.y0),
+                    (sw.x1, sw.y1),
+                    (sw.x0, sw.y1),
+                ]);
+                cov.paint(root, BAND, BAND_ALPHA)?;
+            }
+            LegendKind::Curve => {
+                let w = self.curve_w;
+                let mut cov = Coverage::new(
+                    Rect::new(x0 - 2.0, cy - 8.0, self.sample_col + 4.0, 16.0),
+                    dims,
+                );
+                cov.capsule((x0 + w / 2.0, y), (x0 + self.sample_col - w / 2.0, y), w);
+                cov.paint(root, CORP_LINE, 1.0)?;
+            }
+            LegendKind::Count => {
+                root.draw_text(
+                    "n=12",
+                    &text_style(self.size, LABEL, HPos::Center, VPos::Center),
+                    (scx as i32, cy as i32),
+                )?;
+            }
+            LegendKind::Text => {}
+        }
+        let tx = match kind {
+            LegendKind::Text => x0,
+            _ => x0 + self.sample_col + 8.0 * s,
+        };
+        let room = (max_w - (tx - x0)).max(0.0);
+        let text = truncate_to_width(text, self.size as f32, FontStyle::Normal, room as f32)?;
+        root.draw_text(
+            &text,
+            &text_style(self.size, INK, HPos::Left, VPos::Center),
+            (tx.round() as i32, cy as i32),
         )?;
+        Ok(())
     }
-    Ok(())
-}
-
-/// Point marker: a filled disc with a thin white halo.
-fn draw_dot<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    cx: f64,
-    cy: f64,
-    m: &Marks,
-) -> DrawResult
-where
-    DB::ErrorType: 'static,
-{
-    aa_disc(root, (cx, cy), m.r + m.halo, WHITE)?;
-    aa_disc(root, (cx, cy), m.r, POINT)
-}
-
-fn draw_marker<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    cx: f64,
-    cy: f64,
-    top: f64,
-    bottom: f64,
-    m: &Marks,
-) -> DrawResult
-where
-    DB::ErrorType: 'static,
-{
-    draw_bar(root, cx, top, bottom, m)?;
-    draw_dot(root, cx, cy, m)
 }
 
 /// Draw the full reliability diagram on `root` (any size; fonts and spacing
@@ -603,6 +550,20 @@ where
 pub fn draw_reliability<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     chart: &ReliabilityChart,
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    draw_reliability_corp(root, chart, None)
+}
+
+/// [`draw_reliability`] with an optional CORP overlay: the consistency band
+/// shaded around the diagonal, the PAV-recalibrated curve over it, and the
+/// CORP decomposition in the legend.
+pub fn draw_reliability_corp<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    chart: &ReliabilityChart,
+    corp: Option<&CorpOverlay>,
 ) -> Result<()>
 where
     DB::ErrorType: 'static,
@@ -649,7 +610,49 @@ where
         &text_style(subtitle_size, SUBTLE, HPos::Left, VPos::Top),
         (margin_l as i32, sub_y as i32),
     )?;
-    let top = sub_y + sub_h as f64 + 16.0 * s;
+    let mut top = sub_y + sub_h as f64 + 16.0 * s;
+
+    // --- Legend items -------------------------------------------------------
+    // With the CORP overlay the legend is larger, so it goes in a strip above
+    // the plot (two columns when they fit), where it can never hide data;
+    // otherwise it sits in the corner of the plot that covers least.
+    let corp = corp.map(clean_corp);
+    let mut legend_rows: Vec<(String, LegendKind)> =
+        vec![("Perfect calibration".into(), LegendKind::Diagonal)];
+    if let Some(c) = &corp {
+        if !c.band.is_empty() {
+            legend_rows.push((
+                "90% consistency band (if calibrated)".into(),
+                LegendKind::Band,
+            ));
+        }
+        if !c.curve.is_empty() {
+            legend_rows.push(("CORP curve (PAV-recalibrated)".into(), LegendKind::Curve));
+        }
+    }
+    legend_rows.push((
+        "Observed frequency, 95% Jeffreys interval".into(),
+        LegendKind::Marker,
+    ));
+    legend_rows.push(("forecasts in the bin".into(), LegendKind::Count));
+    if let Some(c) = &corp {
+        legend_rows.push((c.stats.clone(), LegendKind::Text));
+    }
+    let ls = LegendStyle {
+        s,
+        size: small_size,
+        sample_col: (32.0 * s).max(measure_text("n=12", small_size as f32)?.0 as f64),
+        dash: 7.0 * s,
+        dash_gap: 5.0 * s,
+        diag_w: (1.3 * s).max(1.0),
+        curve_w: (2.4 * s).max(1.5),
+    };
+    let mut item_w = 0.0f64;
+    for (t, kind) in &legend_rows {
+        item_w = item_w.max(ls.item_width(t, *kind)?);
+    }
+    let strip_row_h = 22.0 * s;
+    let strip_col_gap = 36.0 * s;
 
     // --- Data ------------------------------------------------------------
     let points = clean_points(&chart.bins);
@@ -674,6 +677,43 @@ where
     let (_, tick_h) = measure_text("0", tick_size as f32)?;
     let y_label_area = (desc_h as f64 + 10.0 * s + widest_tick + label_dist).ceil();
     let x_label_area = (label_dist + tick_h as f64 + 8.0 * s + desc_h as f64 + 2.0 * s).ceil();
+
+    // The legend strip (CORP only): as many columns as fit the plot's width
+    // (6, 3, else 2 with shortened text), filled column by column. Holds
+    // (top, rows, column widths).
+    let mut strip: Option<(f64, usize, Vec<f64>)> = None;
+    let has_data =
+        !clean_points(&chart.bins).is_empty() || corp.as_ref().is_some_and(|c| !c.curve.is_empty());
+    if corp.is_some() && has_data {
+        let avail = wf - margin_r - (margin_l + y_label_area);
+        let n = legend_rows.len();
+        let mut widths = Vec::new();
+        for t in &legend_rows {
+            widths.push(ls.item_width(&t.0, t.1)?);
+        }
+        let layout = |cols: usize| {
+            let rows = n.div_ceil(cols);
+            let col_w: Vec<f64> = widths
+                .chunks(rows)
+                .map(|c| c.iter().copied().fold(0.0, f64::max))
+                .collect();
+            let total = col_w.iter().sum::<f64>() + strip_col_gap * (col_w.len() as f64 - 1.0);
+            (rows, col_w, total)
+        };
+        let (rows, mut col_w, _) = [n, n.div_ceil(2), 2]
+            .into_iter()
+            .map(layout)
+            .find(|(_, _, total)| *total <= avail)
+            .unwrap_or_else(|| layout(2));
+        // Too narrow even for two columns: share the width, shorten text.
+        let share =
+            ((avail - strip_col_gap * (col_w.len() as f64 - 1.0)) / col_w.len() as f64).max(0.0);
+        if col_w.iter().sum::<f64>() + strip_col_gap * (col_w.len() as f64 - 1.0) > avail {
+            col_w.iter_mut().for_each(|w| *w = w.min(share));
+        }
+        strip = Some((top, rows, col_w));
+        top += rows as f64 * strip_row_h + 12.0 * s;
+    }
 
     // Vertical split: main plot, gap, histogram plot (+ its x labels).
     let avail = (hf - margin_b - top).max(100.0);
@@ -773,20 +813,39 @@ where
         })
         .collect();
 
+    // --- CORP overlay, in pixels -----------------------------------------------
+    let curve: Vec<(f64, f64)> = corp
+        .as_ref()
+        .map(|c| c.curve.iter().map(|(x, y)| to_px(*x, *y)).collect())
+        .unwrap_or_default();
+    let band: Vec<(f64, f64)> = corp
+        .as_ref()
+        .map(|c| {
+            let upper = c.band.iter().map(|(x, _, hi)| to_px(*x, *hi));
+            let lower = c.band.iter().rev().map(|(x, lo, _)| to_px(*x, *lo));
+            upper.chain(lower).collect()
+        })
+        .unwrap_or_default();
+    // The curve as small boxes, for the legend and the labels to avoid.
+    let mut curve_boxes: Vec<Rect> = Vec::new();
+    for seg in curve.windows(2) {
+        let (a, b) = (seg[0], seg[1]);
+        let len = ((b.0 - a.0).powi(2) + (b.1 - a.1).powi(2)).sqrt();
+        let k = (len / (4.0 * s)).ceil().clamp(1.0, 400.0) as usize;
+        for i in 0..=k {
+            let t = i as f64 / k as f64;
+            let (x, y) = (a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t);
+            curve_boxes.push(Rect::new(x - 2.0 * s, y - 2.0 * s, 4.0 * s, 4.0 * s));
+        }
+    }
+    if let [p] = curve.as_slice() {
+        curve_boxes.push(Rect::new(p.0 - 6.0 * s, p.1 - 2.0 * s, 12.0 * s, 4.0 * s));
+    }
+
     // --- Legend (position chosen to cover as little as possible) -------------
-    let legend_rows: [(&str, u8); 3] = [
-        ("Perfect calibration", 0),
-        ("Observed frequency, 95% Jeffreys interval", 1),
-        ("forecasts in the bin", 2),
-    ];
     let row_h = 25.0 * s;
     let pad = 8.0 * s;
-    let mut text_w_max = 0.0f64;
-    for (t, _) in &legend_rows {
-        text_w_max = text_w_max.max(measure_text(t, small_size as f32)?.0 as f64);
-    }
-    let sample_col = (32.0 * s).max(measure_text("n=12", small_size as f32)?.0 as f64);
-    let legend_w = pad + sample_col + 8.0 * s + text_w_max + pad;
+    let legend_w = pad + item_w + pad;
     let legend_h = 2.0 * pad + row_h * legend_rows.len() as f64;
     let inset = 10.0 * s;
     let (lx0, lx1) = (plot.x0 + inset, plot.x1 - inset - legend_w);
@@ -797,7 +856,7 @@ where
         Rect::new(lx1, ly0, legend_w, legend_h),
         Rect::new(lx0, ly1, legend_w, legend_h),
     ];
-    let legend = if points.is_empty() || lx1 < lx0 || ly1 < ly0 {
+    let legend = if strip.is_some() || points.is_empty() || lx1 < lx0 || ly1 < ly0 {
         None
     } else {
         let mut best: Option<(Rect, f64)> = None;
@@ -813,56 +872,41 @@ where
 
     // Draw order: diagonal, legend, error bars, markers, labels — so that if
     // the legend cannot avoid the data, the data stays on top.
-    let dash = 7.0 * s;
-    let dash_gap = 5.0 * s;
-    let diag_w = (1.3 * s).max(1.0);
+    let (dash, dash_gap, diag_w, curve_w) = (ls.dash, ls.dash_gap, ls.diag_w, ls.curve_w);
+    let dims = root.dim_in_pixel();
+    if band.len() >= 4 {
+        let mut cov = Coverage::new(plot, dims);
+        cov.polygon(&band);
+        cov.paint(root, BAND, BAND_ALPHA)?;
+    }
     aa_dashed(root, diag_a, diag_b, dash, dash_gap, diag_w, DIAGONAL)?;
+    if !curve.is_empty() {
+        let mut cov = Coverage::new(plot, dims);
+        match curve.as_slice() {
+            [p] => cov.capsule((p.0 - 5.0 * s, p.1), (p.0 + 5.0 * s, p.1), curve_w),
+            pts => cov.polyline(pts, curve_w),
+        }
+        cov.paint(root, CORP_LINE, 1.0)?;
+    }
 
     if let Some(l) = legend {
         fill_rect(root, l, WHITE.mix(0.9).filled())?;
         stroke_rect(root, l, RGBColor(205, 205, 205))?;
-        let sx0 = l.x0 + pad;
-        let tx = sx0 + sample_col + 8.0 * s;
         for (i, (t, kind)) in legend_rows.iter().enumerate() {
             let cy = (l.y0 + pad + row_h * (i as f64 + 0.5)).round();
-            let scx = (sx0 + sample_col / 2.0).round() + 0.5;
-            match kind {
-                0 => {
-                    let y = cy + 0.5;
-                    aa_dashed(
-                        root,
-                        (sx0, y),
-                        (sx0 + sample_col, y),
-                        dash,
-                        dash_gap,
-                        diag_w,
-                        DIAGONAL,
-                    )?;
-                }
-                1 => {
-                    let half = 10.5 * s;
-                    draw_marker(
-                        root,
-                        scx,
-                        cy + 0.5,
-                        cy + 0.5 - half,
-                        cy + 0.5 + half,
-                        &marks(s),
-                    )?;
-                }
-                _ => {
-                    root.draw_text(
-                        "n=12",
-                        &text_style(small_size, LABEL, HPos::Center, VPos::Center),
-                        (scx as i32, cy as i32),
-                    )?;
-                }
+            ls.draw_item(root, t, *kind, l.x0 + pad, cy, f64::INFINITY)?;
+        }
+    }
+    if let Some((y0, rows, col_w)) = &strip {
+        // Column by column, aligned with the plot's left edge.
+        let mut x = plot.x0;
+        for (col, items) in legend_rows.chunks(*rows).enumerate() {
+            let w = col_w.get(col).copied().unwrap_or(0.0);
+            for (row, (t, kind)) in items.iter().enumerate() {
+                let cy = (y0 + strip_row_h * (row as f64 + 0.5)).round();
+                ls.draw_item(root, t, *kind, x, cy, w)?;
             }
-            root.draw_text(
-                t,
-                &text_style(small_size, INK, HPos::Left, VPos::Center),
-                (tx.round() as i32, cy as i32),
-            )?;
+            x += w + strip_col_gap;
         }
     }
 
@@ -878,6 +922,7 @@ where
     let (_, label_h) = measure_text("n=0", small_size as f32)?;
     let label_h = label_h as f64;
     let mut taken: Vec<Rect> = obstacles.clone();
+    taken.extend(curve_boxes.iter().copied());
     if let Some(l) = legend {
         taken.push(l.pad(2.0 * s));
     }
@@ -929,7 +974,7 @@ where
         )?;
     }
 
-    if points.is_empty() {
+    if points.is_empty() && curve.is_empty() {
         let note = "No scored forecasts";
         let note_size = 17.0 * s;
         let (nw, nh) = measure_text(note, note_size as f32)?;
@@ -1000,6 +1045,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::render::draw::POINT;
 
     fn bin(lo: f64, n: usize, mean: f64, obs: f64, ci: (f64, f64)) -> ReliabilityBin {
         ReliabilityBin {
@@ -1151,6 +1197,130 @@ mod tests {
             ..ReliabilityChart::default()
         };
         render_reliability_rgb(&many, 900, 900).unwrap();
+    }
+
+    fn corp_overlay() -> CorpOverlay {
+        CorpOverlay {
+            steps: vec![
+                (0.05, 0.2, 0.1),
+                (0.3, 0.5, 0.35),
+                (0.6, 0.6, 0.7),
+                (0.8, 0.95, 0.9),
+            ],
+            band: (0..=20)
+                .map(|i| {
+                    let x = i as f64 / 20.0;
+                    (x, (x - 0.15).max(0.0), (x + 0.15).min(1.0))
+                })
+                .collect(),
+            mcb: 0.0123,
+            dsc: 0.0456,
+            unc: 0.24,
+        }
+    }
+
+    fn corp_pixels(rgb: &[u8]) -> usize {
+        rgb.chunks_exact(3)
+            .filter(|p| p[0] == CORP_LINE.0 && p[1] == CORP_LINE.1 && p[2] == CORP_LINE.2)
+            .count()
+    }
+
+    #[test]
+    fn corp_overlay_renders_curve_band_and_legend() {
+        let path = tmp_path("corp.png");
+        render_reliability_corp_png(&ten_bins(), &corp_overlay(), &path).unwrap();
+        let (w, h, rgb) = decode(&path);
+        assert_eq!((w, h), DEFAULT_SIZE);
+        assert!(corp_pixels(&rgb) > 500, "the CORP curve is drawn");
+        assert!(marker_pixels(&rgb) > 10 * 40, "the binned points stay");
+        // The band tints pixels a light blue-grey: (228, 230, 233) on white.
+        let tinted = rgb
+            .chunks_exact(3)
+            .filter(|p| (220..=232).contains(&p[0]) && p[2] >= p[0] + 3)
+            .count();
+        assert!(tinted > 10_000, "the band is shaded ({tinted})");
+        assert_eq!(
+            rgb,
+            render_reliability_corp_rgb(&ten_bins(), &corp_overlay(), w, h).unwrap()
+        );
+        // Without the overlay the chart is exactly the plain diagram.
+        assert_ne!(rgb, render_reliability_rgb(&ten_bins(), w, h).unwrap());
+        assert_eq!(
+            corp_pixels(&render_reliability_rgb(&ten_bins(), w, h).unwrap()),
+            0
+        );
+        std::fs::remove_file(&path).unwrap();
+    }
+
+    #[test]
+    fn corp_statistics_are_formatted_and_skip_non_finite() {
+        assert_eq!(
+            clean_corp(&corp_overlay()).stats,
+            "MCB 0.0123   DSC 0.0456   UNC 0.2400"
+        );
+        let c = CorpOverlay {
+            mcb: f64::NAN,
+            dsc: f64::INFINITY,
+            ..corp_overlay()
+        };
+        assert_eq!(clean_corp(&c).stats, "MCB –   DSC –   UNC 0.2400");
+    }
+
+    #[test]
+    fn corp_curve_is_flat_across_blocks_and_sorted() {
+        let c = clean_corp(&CorpOverlay {
+            steps: vec![
+                (0.8, 0.6, 0.9),
+                (0.1, 0.2, 0.3),
+                (f64::NAN, 0.3, 0.4),
+                (0.4, 0.4, 7.0),
+            ],
+            ..CorpOverlay::default()
+        });
+        assert_eq!(
+            c.curve,
+            vec![(0.1, 0.3), (0.2, 0.3), (0.4, 1.0), (0.6, 0.9), (0.8, 0.9)]
+        );
+    }
+
+    #[test]
+    fn hostile_corp_inputs_do_not_panic() {
+        let hostile = CorpOverlay {
+            steps: vec![
+                (f64::NAN, 0.2, 0.1),
+                (0.9, 0.1, 0.5),
+                (-5.0, 9.0, f64::INFINITY),
+                (0.5, 0.5, -3.0),
+            ],
+            band: (0..50_000)
+                .map(|i| {
+                    let x = (i % 997) as f64 / 996.0;
+                    (
+                        x,
+                        1.0 - x,
+                        if i % 7 == 0 { f64::NAN } else { x * 3.0 - 1.0 },
+                    )
+                })
+                .collect(),
+            mcb: f64::NEG_INFINITY,
+            dsc: f64::NAN,
+            unc: 1e300,
+        };
+        let single = CorpOverlay {
+            steps: vec![(0.5, 0.5, 0.5)],
+            band: vec![(0.5, 0.4, 0.6)],
+            ..CorpOverlay::default()
+        };
+        for corp in [CorpOverlay::default(), hostile, single] {
+            for chart in [ten_bins(), empty(), ReliabilityChart::default()] {
+                for (w, h) in [(900, 900), (300, 300), (1600, 500)] {
+                    render_reliability_corp_rgb(&chart, &corp, w, h).unwrap();
+                }
+            }
+        }
+        // A curve without binned points still shows (and no "no data" note).
+        let rgb = render_reliability_corp_rgb(&empty(), &corp_overlay(), 900, 900).unwrap();
+        assert!(corp_pixels(&rgb) > 500);
     }
 
     #[test]
