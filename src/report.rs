@@ -20,9 +20,17 @@ use crate::ledger::normalize::slugify;
 use crate::ledger::{Ledger, hex};
 use crate::matching::{ScoredSet, Status, pending_questions};
 use crate::model::{OutcomeValue, Stated};
+use crate::render::charts::{
+    BrierOverTime, LeaderRow, Leaderboard, Panel, Series, SharpnessChart, SmallMultiples,
+    render_brier_over_time_png, render_leaderboard_png, render_sharpness_png,
+    render_small_multiples_png,
+};
 use crate::render::csv_out::{self, safe_cell};
 use crate::render::html::{self, Chart, Page, Section, TableHtml, escape, source_link, text};
-use crate::render::png::{ReliabilityBin, ReliabilityChart, render_reliability_png};
+use crate::render::png::{
+    CorpOverlay, ReliabilityBin, ReliabilityChart, render_reliability_corp_png,
+    render_reliability_png,
+};
 use crate::render::table::leaderboard;
 use crate::render::{fmt4, json};
 use crate::score::{ForecasterScores, Pairwise, Scores, Summary, pairwise, question_scores};
@@ -135,6 +143,40 @@ pub fn reliability_chart(
             })
             .collect(),
         histogram,
+    }
+}
+
+/// The CORP overlay for the overall chart: PAV steps, consistency band, terms.
+pub fn corp_overlay(set: &ScoredSet, s: &Summary) -> CorpOverlay {
+    CorpOverlay {
+        steps: crate::score::pav(&set.p, &set.y)
+            .iter()
+            .map(|b| (b.p_lo, b.p_hi, b.value()))
+            .collect(),
+        band: s.corp_band.clone(),
+        mcb: s.corp.map(|c| c.miscalibration).unwrap_or(f64::NAN),
+        dsc: s.corp.map(|c| c.discrimination).unwrap_or(f64::NAN),
+        unc: s.corp.map(|c| c.uncertainty).unwrap_or(f64::NAN),
+    }
+}
+
+/// How often each probability was used, over all scored forecasts.
+pub fn sharpness_chart(set: &ScoredSet, as_of: NaiveDate) -> SharpnessChart {
+    let g = crate::score::Groups::new(&set.p, &set.y);
+    SharpnessChart {
+        title: "Sharpness: probabilities used".into(),
+        subtitle: format!(
+            "{} scored forecasts, {} distinct values · as of {}",
+            set.len(),
+            g.p.len(),
+            as_of
+        ),
+        levels: g
+            .p
+            .iter()
+            .zip(&g.n)
+            .map(|(&p, &n)| (p, n as usize))
+            .collect(),
     }
 }
 
@@ -365,23 +407,131 @@ fn write_files(dir: &Path, input: &ReportInput) -> Result<Vec<PathBuf>> {
 
     // Charts.
     let mut charts: Vec<Chart> = Vec::new();
-    let overall = reliability_chart(
-        "all forecasters",
-        &input.scores.overall,
-        s.bins,
-        Some(as_of),
-    );
-    render_reliability_png(&overall, &dir.join("calibration.png"))?;
-    files.push(PathBuf::from("calibration.png"));
-    charts.push(Chart {
-        title: "Calibration, all forecasters".into(),
-        caption: format!(
-            "Mean forecast against observed frequency in bins of width {}; bars are 95% Jeffreys intervals; the histogram shows how many forecasts fell in each bin.",
+    let mut add_chart =
+        |file: &str, title: &str, caption: String, files: &mut Vec<PathBuf>| -> Result<()> {
+            files.push(PathBuf::from(file));
+            charts.push(Chart {
+                title: title.to_string(),
+                caption,
+                png: std::fs::read(dir.join(file)).with_context(|| format!("reading {}", file))?,
+                file: file.to_string(),
+            });
+            Ok(())
+        };
+    let ov = &input.scores.overall;
+    let overall = reliability_chart("all forecasters", ov, s.bins, Some(as_of));
+    let corp = corp_overlay(set, ov);
+    render_reliability_corp_png(&overall, &corp, &dir.join("calibration.png"))?;
+    add_chart(
+        "calibration.png",
+        "Calibration, all forecasters",
+        format!(
+            "Points: mean forecast against observed frequency in bins of width {}, with 95% Jeffreys intervals and counts. Line: the CORP reliability curve (PAV recalibration); shaded: the 90% band a calibrated forecaster would stay in. MCB − DSC + UNC = Brier.",
             1.0 / s.bins as f64
         ),
-        png: std::fs::read(dir.join("calibration.png"))?,
-        file: "calibration.png".into(),
-    });
+        &mut files,
+    )?;
+    render_sharpness_png(&sharpness_chart(set, as_of), &dir.join("sharpness.png"))?;
+    add_chart(
+        "sharpness.png",
+        "Sharpness",
+        "How often each probability was used. Sharp forecasters use values near 0 and 1; the chimp says 50%.".into(),
+        &mut files,
+    )?;
+    let board = leaderboard(input.scores);
+    let panels: Vec<Panel> = board
+        .iter()
+        .filter(|f| f.summary.n >= s.min_n)
+        .map(|f| Panel {
+            name: f.forecaster.clone(),
+            n: f.summary.n,
+            brier: f.summary.brier.unwrap_or(f64::NAN),
+            bins: reliability_chart(&f.forecaster, &f.summary, s.bins, None).bins,
+        })
+        .collect();
+    if !panels.is_empty() {
+        let sm = SmallMultiples {
+            title: "Calibration by forecaster".into(),
+            subtitle: format!(
+                "Forecasters with at least {} scored forecasts, best Brier first · as of {}",
+                s.min_n, as_of
+            ),
+            panels,
+        };
+        render_small_multiples_png(&sm, &dir.join("calibration-by-forecaster.png"))?;
+        add_chart(
+            "calibration-by-forecaster.png",
+            "Calibration by forecaster",
+            "One reliability diagram per forecaster with enough scored forecasts.".into(),
+            &mut files,
+        )?;
+    }
+    let top: Vec<usize> = board
+        .iter()
+        .filter(|f| f.ranked)
+        .take(5)
+        .filter_map(|f| set.forecasters.iter().position(|n| n == &f.forecaster))
+        .collect();
+    let (months, overall_series, per) = brier_over_time(l, set, as_of, &top);
+    if !months.is_empty() {
+        let mut series = vec![Series {
+            name: "All forecasters".into(),
+            values: overall_series,
+            emphasis: true,
+        }];
+        for (g, values) in top.iter().zip(per) {
+            series.push(Series {
+                name: set.forecasters[*g].clone(),
+                values,
+                emphasis: false,
+            });
+        }
+        let chart = BrierOverTime {
+            title: "Brier score over time".into(),
+            subtitle: format!(
+                "Each month's as-of score: all forecasts resolved by the end of that month{}",
+                if top.is_empty() {
+                    String::new()
+                } else {
+                    format!(" · top {} ranked forecasters", top.len())
+                }
+            ),
+            months,
+            series,
+        };
+        render_brier_over_time_png(&chart, &dir.join("brier-over-time.png"))?;
+        add_chart(
+            "brier-over-time.png",
+            "Brier score over time",
+            "Cumulative Brier score at the end of each month, from the first month with a resolved forecast. Lower is better; 0.25 is always saying 50%.".into(),
+            &mut files,
+        )?;
+    }
+    let lb = Leaderboard {
+        title: "Leaderboard".into(),
+        subtitle: format!(
+            "Mean Brier score with 95% bootstrap interval (resampling questions) · grey: fewer than {} scored forecasts · as of {}",
+            s.min_n, as_of
+        ),
+        rows: board
+            .iter()
+            .map(|f| LeaderRow {
+                name: f.forecaster.clone(),
+                brier: f.summary.brier.unwrap_or(f64::NAN),
+                lo: f.summary.brier_ci.map(|c| c[0]).unwrap_or(f64::NAN),
+                hi: f.summary.brier_ci.map(|c| c[1]).unwrap_or(f64::NAN),
+                ranked: f.ranked,
+                n: f.summary.n,
+            })
+            .collect(),
+    };
+    render_leaderboard_png(&lb, &dir.join("leaderboard.png"))?;
+    add_chart(
+        "leaderboard.png",
+        "Leaderboard",
+        "Each forecaster's mean Brier score (dot) and 95% interval from resampling questions (whiskers); forecasters with one question have no interval.".into(),
+        &mut files,
+    )?;
     let charted: Vec<&ForecasterScores> = input
         .scores
         .forecasters
@@ -923,6 +1073,10 @@ fn html_page(
         false,
     );
     lb.tables.push(t);
+    let (board_charts, calibration_charts): (Vec<Chart>, Vec<Chart>) = charts
+        .into_iter()
+        .partition(|c| c.file == "leaderboard.png" || c.file == "brier-over-time.png");
+    lb.charts = board_charts;
     if ranked_n == 0 {
         lb.after.push(format!("<p>No forecaster has {} or more scored forecasts yet, so none is ranked; the order is by Brier for reading only.</p>", s.min_n));
     }
@@ -1010,7 +1164,7 @@ fn html_page(
     // Charts.
     let mut ch = Section::new("charts", "Calibration");
     ch.intro.push("A well-calibrated forecaster's points lie on the diagonal: of the things they call 70% likely, about 70% happen.".into());
-    ch.charts = charts;
+    ch.charts = calibration_charts;
     let mut t = TableHtml::new(
         &[
             "Forecaster",

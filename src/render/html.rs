@@ -238,6 +238,9 @@ pub fn render(page: &Page) -> String {
         for p in &s.intro {
             let _ = writeln!(o, "<p>{}</p>", p);
         }
+        for t in &s.tables {
+            t.render(&mut o);
+        }
         for c in &s.charts {
             let b64 = base64::engine::general_purpose::STANDARD.encode(&c.png);
             let _ = writeln!(
@@ -249,9 +252,6 @@ pub fn render(page: &Page) -> String {
                 escape(&c.file),
                 escape(&c.file)
             );
-        }
-        for t in &s.tables {
-            t.render(&mut o);
         }
         for p in &s.after {
             let _ = writeln!(o, "{}", p);

@@ -20,9 +20,6 @@ mod leaderboard;
 mod sharpness;
 mod small_multiples;
 
-#[cfg(test)]
-mod examples;
-
 pub use super::draw::RgbImage;
 pub use brier_time::{
     BRIER_OVER_TIME_SIZE, BrierOverTime, Series, render_brier_over_time_png,
