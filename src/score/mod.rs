@@ -137,14 +137,19 @@ pub fn summarize_grouped(
         calibration_line: calibration_line(p, y, params.log_clamp),
         calibration_in_the_large: calibration_in_the_large(p, y, params.log_clamp),
         corp_test_p: consistency.as_ref().map(|c| c.p_value),
-        brier_ci: bootstrap_brier_ci(
-            p,
-            y,
-            question,
-            params.resamples,
-            derive_seed(seed, "bootstrap"),
-        )
-        .map(|(lo, hi)| [lo, hi]),
+        // With one question every resample is that question: no interval.
+        brier_ci: if qs.len() < 2 {
+            None
+        } else {
+            bootstrap_brier_ci(
+                p,
+                y,
+                question,
+                params.resamples,
+                derive_seed(seed, "bootstrap"),
+            )
+            .map(|(lo, hi)| [lo, hi])
+        },
         log_clamped: log.map(|l| l.1).unwrap_or(0),
         questions: qs.len(),
         corp_band: consistency.map(|c| c.band).unwrap_or_default(),
@@ -227,5 +232,35 @@ pub fn score_set(set: &crate::matching::ScoredSet, params: Params, min_n: usize)
     Scores {
         overall,
         forecasters,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn brier_interval_needs_two_questions() {
+        let params = Params {
+            resamples: 200,
+            ..Params::default()
+        };
+        let one = summarize_grouped(&[0.3, 0.6], &[true, false], &[7, 7], params, 1);
+        assert_eq!(one.questions, 1);
+        assert_eq!(one.brier_ci, None);
+        let two = summarize_grouped(&[0.3, 0.6], &[true, false], &[7, 8], params, 1);
+        let [lo, hi] = two.brier_ci.unwrap();
+        assert!(lo <= two.brier.unwrap() && two.brier.unwrap() <= hi);
+    }
+
+    #[test]
+    fn zero_resamples_skip_the_random_parts() {
+        let params = Params {
+            resamples: 0,
+            ..Params::default()
+        };
+        let s = summarize(&[0.3, 0.6, 0.9], &[true, false, true], params);
+        assert_eq!((s.corp_test_p, s.brier_ci), (None, None));
+        assert!(s.brier.is_some() && s.spiegelhalter.is_some());
     }
 }
