@@ -10,7 +10,9 @@ use hindsight::score::score_set;
 use crate::cli::{Cli, Format, ScoreArgs};
 
 pub fn run(cli: &Cli, args: &ScoreArgs) -> Result<ExitCode> {
+    let t0 = std::time::Instant::now();
     let ledger = super::open_checked(&cli.root)?;
+    let t_load = t0.elapsed();
     if let Some(name) = &args.forecaster {
         super::check_forecaster(&ledger, name)?;
     }
@@ -19,9 +21,21 @@ pub fn run(cli: &Cli, args: &ScoreArgs) -> Result<ExitCode> {
         as_of: args.scoring.as_of,
         forecaster: args.forecaster.clone(),
     };
+    let t1 = std::time::Instant::now();
     let set = match_forecasts(&ledger, &config);
+    let t_match = t1.elapsed();
     let params = settings.params();
+    let t2 = std::time::Instant::now();
     let scores = score_set(&set, params, settings.min_n);
+    let t_score = t2.elapsed();
+    if std::env::var_os("HINDSIGHT_TIMINGS").is_some() {
+        eprintln!(
+            "timings: load+check {:.3} s, match {:.3} s, score {:.3} s",
+            t_load.as_secs_f64(),
+            t_match.as_secs_f64(),
+            t_score.as_secs_f64()
+        );
+    }
     let mut out = Vec::new();
     match args.format {
         Format::Table => {

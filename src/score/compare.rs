@@ -75,28 +75,79 @@ pub fn relative_skill(scores: &[QuestionScores]) -> Vec<Option<f64>> {
     let mut log_sum = vec![0.0f64; k];
     let mut terms = vec![1usize; k]; // r_ii = 1 counts as a term
     let mut shares = vec![false; k];
-    for i in 0..k {
-        for j in (i + 1)..k {
-            let (nq, si, ni, sj, nj) = shared(&scores[i], &scores[j]);
-            if nq == 0 {
-                continue;
+    let mut visit = |i: usize, j: usize, (nq, si, ni, sj, nj): (usize, f64, u64, f64, u64)| {
+        if nq == 0 {
+            return;
+        }
+        shares[i] = true;
+        shares[j] = true;
+        let (mi, mj) = (si / ni as f64, sj / nj as f64);
+        if mi == 0.0 || mj == 0.0 {
+            return;
+        }
+        let l = (mi / mj).ln();
+        log_sum[i] += l;
+        log_sum[j] -= l;
+        terms[i] += 1;
+        terms[j] += 1;
+    };
+    if k <= DENSE_LIMIT {
+        let sums = dense_pair_sums(scores);
+        for i in 0..k {
+            for j in (i + 1)..k {
+                visit(i, j, sums[i * k + j]);
             }
-            shares[i] = true;
-            shares[j] = true;
-            let (mi, mj) = (si / ni as f64, sj / nj as f64);
-            if mi == 0.0 || mj == 0.0 {
-                continue;
+        }
+    } else {
+        for i in 0..k {
+            for j in (i + 1)..k {
+                visit(i, j, shared(&scores[i], &scores[j]));
             }
-            let l = (mi / mj).ln();
-            log_sum[i] += l;
-            log_sum[j] -= l;
-            terms[i] += 1;
-            terms[j] += 1;
         }
     }
     (0..k)
         .map(|i| shares[i].then(|| (log_sum[i] / terms[i] as f64).exp()))
         .collect()
+}
+
+/// Up to this many forecasters, pair sums are accumulated question by question
+/// into a k × k table (cost: Σ over questions of forecasters², memory 40 k²
+/// bytes); above it, each pair's question lists are merged.
+const DENSE_LIMIT: usize = 1500;
+
+/// The sums of [`shared`] for every pair (i < j) at index i·k + j, built by one
+/// pass over the questions in increasing order, so each pair's sums are added
+/// in the same order as by merging the two lists (identical results).
+fn dense_pair_sums(scores: &[QuestionScores]) -> Vec<(usize, f64, u64, f64, u64)> {
+    let k = scores.len();
+    let mut by_question: Vec<(u32, u32, f64, u64)> = Vec::new();
+    for (i, list) in scores.iter().enumerate() {
+        by_question.extend(list.iter().map(|&(q, s, n)| (q, i as u32, s, n)));
+    }
+    // Stable: forecasters stay in increasing order within a question.
+    by_question.sort_by_key(|e| e.0);
+    let mut sums = vec![(0usize, 0.0, 0u64, 0.0, 0u64); k * k];
+    let mut start = 0;
+    while start < by_question.len() {
+        let q = by_question[start].0;
+        let mut end = start;
+        while end < by_question.len() && by_question[end].0 == q {
+            end += 1;
+        }
+        let group = &by_question[start..end];
+        for (x, a) in group.iter().enumerate() {
+            for b in &group[x + 1..] {
+                let e = &mut sums[a.1 as usize * k + b.1 as usize];
+                e.0 += 1;
+                e.1 += a.2;
+                e.2 += a.3;
+                e.3 += b.2;
+                e.4 += b.3;
+            }
+        }
+        start = end;
+    }
+    sums
 }
 
 /// One pairwise comparison.
@@ -229,6 +280,30 @@ mod tests {
         assert_eq!(r[2], Some(1.0));
         let lone = question_scores(&[0.3], &[true], &[9]);
         assert_eq!(relative_skill(&[lone])[0], None);
+    }
+
+    #[test]
+    fn dense_and_merged_pair_sums_agree_exactly() {
+        let mut scores = Vec::new();
+        for f in 0..7u32 {
+            let q: Vec<u32> = (0..60).filter(|x| (x * (f + 3)) % 5 != 0).collect();
+            let p: Vec<f64> = q
+                .iter()
+                .map(|x| ((x * 7 + f * 13) % 100) as f64 / 100.0)
+                .collect();
+            let y: Vec<bool> = q.iter().map(|x| x % 3 == 0).collect();
+            scores.push(question_scores(&p, &y, &q));
+        }
+        let dense = dense_pair_sums(&scores);
+        for i in 0..scores.len() {
+            for j in (i + 1)..scores.len() {
+                assert_eq!(
+                    dense[i * scores.len() + j],
+                    shared(&scores[i], &scores[j]),
+                    "{i} {j}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -28,6 +28,7 @@ pub use resample::{
     CorpConsistency, Groups, bootstrap_brier_ci, corp_consistency, derive_seed, quantile_sorted,
 };
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 /// Scoring parameters.
@@ -201,17 +202,13 @@ pub fn score_set(set: &crate::matching::ScoredSet, params: Params, min_n: usize)
         })
         .collect();
     let rel = relative_skill(&qscores);
-    let forecasters = set
-        .forecasters
-        .iter()
-        .zip(&set.groups)
-        .zip(rel)
-        .map(|((name, r), relative_skill)| {
-            let (p, y, q) = (
-                &set.p[r.clone()],
-                &set.y[r.clone()],
-                &set.question[r.clone()],
-            );
+    // Per forecaster in parallel; each forecaster's random draws come from a
+    // seed derived from its name, so the result does not depend on threads.
+    let forecasters: Vec<ForecasterScores> = (0..set.forecasters.len())
+        .into_par_iter()
+        .map(|g| {
+            let (name, r) = (&set.forecasters[g], set.groups[g].clone());
+            let (p, y, q) = (&set.p[r.clone()], &set.y[r.clone()], &set.question[r]);
             let summary = summarize_grouped(p, y, q, params, derive_seed(params.seed, name));
             let brier_skill_base_rate = match (summary.brier, overall.base_rate) {
                 (Some(b), Some(o)) => {
@@ -224,7 +221,7 @@ pub fn score_set(set: &crate::matching::ScoredSet, params: Params, min_n: usize)
                 forecaster: name.clone(),
                 ranked: summary.n >= min_n,
                 summary,
-                relative_skill,
+                relative_skill: rel[g],
                 brier_skill_base_rate,
             }
         })
