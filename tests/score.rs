@@ -11,11 +11,26 @@ fn table_shows_hand_computed_scores() {
     r.expect_code(0);
     let out = r.stdout();
     // Ann: (0.8, yes), (0.3, no), ('likely' 0.675, yes) -> (0.04 + 0.09 + 0.105625) / 3
-    assert!(out.lines().any(|l| l.contains("Ann *") && l.contains("0.0785")), "{out}");
+    assert!(
+        out.lines()
+            .any(|l| l.contains("Ann *") && l.contains("0.0785")),
+        "{out}"
+    );
     // Bob: ('cannot be ruled out' 0.25, yes), (1 - 0.6, no) -> (0.5625 + 0.16) / 2 = 0.36125
-    assert!(out.lines().any(|l| l.contains("Bob *") && l.contains("0.3613")), "{out}");
-    assert!(out.lines().any(|l| l.contains("All forecasters") && l.contains("0.1916")), "{out}");
-    assert!(out.contains("Scored 5 forecast(s) by 2 forecaster(s). Not scored: 1 pending"), "{out}");
+    assert!(
+        out.lines()
+            .any(|l| l.contains("Bob *") && l.contains("0.3613")),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.contains("All forecasters") && l.contains("0.1916")),
+        "{out}"
+    );
+    assert!(
+        out.contains("Scored 5 forecast(s) by 2 forecaster(s). Not scored: 1 pending"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -40,12 +55,18 @@ fn json_values_match_hand_computation() {
 fn as_of_turns_later_outcomes_and_forecasts_into_pending() {
     let w = Workdir::fixture("clean");
     // By 2019-02-15 Bob has forecast nothing and nothing has resolved.
-    let j = w.run(&["score", "-f", "json", "--as-of", "2019-02-15"]).expect_code(0).json();
+    let j = w
+        .run(&["score", "-f", "json", "--as-of", "2019-02-15"])
+        .expect_code(0)
+        .json();
     assert_eq!(j["overall"]["n"], 0);
     assert!(j["overall"]["brier"].is_null());
     assert_eq!(j["unscored"]["pending"], 6);
     // By 2019-06-30 only q1 has resolved: Ann's 0.8 and Bob's 0.25.
-    let j = w.run(&["score", "-f", "json", "--as-of", "2019-06-30"]).expect_code(0).json();
+    let j = w
+        .run(&["score", "-f", "json", "--as-of", "2019-06-30"])
+        .expect_code(0)
+        .json();
     assert_eq!(j["overall"]["n"], 2);
     assert!((j["overall"]["brier"].as_f64().unwrap() - (0.04 + 0.5625) / 2.0).abs() < 1e-12);
     w.run(&["score", "--as-of", "2019-13-01"]).expect_code(2);
@@ -54,19 +75,35 @@ fn as_of_turns_later_outcomes_and_forecasts_into_pending() {
 #[test]
 fn forecaster_filter_and_unknown_names() {
     let w = Workdir::fixture("clean");
-    let j = w.run(&["score", "-f", "json", "--forecaster", "Bob"]).expect_code(0).json();
+    let j = w
+        .run(&["score", "-f", "json", "--forecaster", "Bob"])
+        .expect_code(0)
+        .json();
     assert_eq!(j["forecasters"].as_array().unwrap().len(), 1);
     assert_eq!(j["overall"]["n"], 2);
     let r = w.run(&["score", "--forecaster", "Bobb"]);
     r.expect_code(2);
-    assert!(r.stderr().contains("no forecaster named 'Bobb' in the ledger (nearest: 'Bob'"), "{}", r.stderr());
+    assert!(
+        r.stderr()
+            .contains("no forecaster named 'Bobb' in the ledger (nearest: 'Bob'"),
+        "{}",
+        r.stderr()
+    );
 }
 
 #[test]
 fn csv_output_has_a_row_per_forecaster_and_neutralizes_formulas() {
     let w = Workdir::fixture("clean");
-    w.edit("forecasts/staff.csv", "f4,q1,Bob,", "f4,q1,=cmd|' /C calc'!A0,");
-    w.edit("forecasts/staff.csv", "f5,q2,Bob,", "f5,q2,=cmd|' /C calc'!A0,");
+    w.edit(
+        "forecasts/staff.csv",
+        "f4,q1,Bob,",
+        "f4,q1,=cmd|' /C calc'!A0,",
+    );
+    w.edit(
+        "forecasts/staff.csv",
+        "f5,q2,Bob,",
+        "f5,q2,=cmd|' /C calc'!A0,",
+    );
     let r = w.run(&["score", "--format", "csv"]);
     r.expect_code(0);
     let out = r.stdout();
@@ -84,7 +121,10 @@ fn csv_output_has_a_row_per_forecaster_and_neutralizes_formulas() {
 #[test]
 fn bins_option_changes_the_calibration_table() {
     let w = Workdir::fixture("clean");
-    let j = w.run(&["score", "-f", "json", "--bins", "2"]).expect_code(0).json();
+    let j = w
+        .run(&["score", "-f", "json", "--bins", "2"])
+        .expect_code(0)
+        .json();
     assert_eq!(j["settings"]["bins"], 2);
     let bins = j["overall"]["calibration"].as_array().unwrap();
     // p = 0.3, 0.25, 0.4 in [0, 0.5); 0.8, 0.675 in [0.5, 1].
@@ -100,7 +140,10 @@ fn png_size(path: &std::path::Path) -> (u32, u32) {
     let mut buf = vec![0; reader.output_buffer_size()];
     let info = reader.next_frame(&mut buf).unwrap();
     // Not blank: some pixels are far from white.
-    let dark = buf.chunks(3).filter(|p| p.iter().map(|&c| c as u32).sum::<u32>() < 300).count();
+    let dark = buf
+        .chunks(3)
+        .filter(|p| p.iter().map(|&c| c as u32).sum::<u32>() < 300)
+        .count();
     assert!(dark > 1000, "{} looks blank", path.display());
     (info.width, info.height)
 }
@@ -108,11 +151,28 @@ fn png_size(path: &std::path::Path) -> (u32, u32) {
 #[test]
 fn chart_writes_a_decodable_png() {
     let w = Workdir::fixture("clean");
-    w.run(&["chart", "calibration", "-o", "all.png"]).expect_code(0);
+    w.run(&["chart", "calibration", "-o", "all.png"])
+        .expect_code(0);
     assert_eq!(png_size(&w.file("all.png")), (900, 900));
-    w.run(&["chart", "calibration", "--forecaster", "Ann", "-o", "ann.png"]).expect_code(0);
+    w.run(&[
+        "chart",
+        "calibration",
+        "--forecaster",
+        "Ann",
+        "-o",
+        "ann.png",
+    ])
+    .expect_code(0);
     assert_eq!(png_size(&w.file("ann.png")), (900, 900));
-    w.run(&["chart", "calibration", "--forecaster", "Nobody", "-o", "x.png"]).expect_code(2);
+    w.run(&[
+        "chart",
+        "calibration",
+        "--forecaster",
+        "Nobody",
+        "-o",
+        "x.png",
+    ])
+    .expect_code(2);
     assert!(!w.file("x.png").exists());
 }
 
@@ -123,19 +183,29 @@ fn run_writes_the_report_folder() {
     let r = w.run(&["run", "--as-of", "2020-12-31"]);
     r.expect_code(0);
     let dir = w.file("reports/2020-12-31");
-    for f in ["scores.json", "scores.csv", "calibration.png", "calibration-ann.png", "summary.md"] {
+    for f in [
+        "scores.json",
+        "scores.csv",
+        "calibration.png",
+        "calibration-ann.png",
+        "summary.md",
+    ] {
         assert!(dir.join(f).is_file(), "missing {f}: {}", r.stdout());
     }
     // Bob has 2 scored forecasts, below min_n = 3: no chart of his own.
     assert!(!dir.join("calibration-bob.png").exists());
-    let j: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("scores.json")).unwrap()).unwrap();
+    let j: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("scores.json")).unwrap()).unwrap();
     assert_eq!(j["as_of"], "2020-12-31");
     assert_eq!(j["forecasters"][0]["ranked"], true);
     assert_eq!(j["forecasters"][1]["ranked"], false);
     let md = std::fs::read_to_string(dir.join("summary.md")).unwrap();
     assert!(md.contains("| 1 | Ann | 3 | 0.0785"), "{md}");
     assert!(md.contains("| – | Bob | 2 | 0.3613"), "{md}");
-    assert!(md.contains("| 2030-01-01 | Will D happen by 2030-01-01? (q4) | 1 | open |"), "{md}");
+    assert!(
+        md.contains("| 2030-01-01 | Will D happen by 2030-01-01? (q4) | 1 | open |"),
+        "{md}"
+    );
     png_size(&dir.join("calibration.png"));
     // Running again replaces the folder without leftovers.
     w.run(&["run", "--as-of", "2020-12-31"]).expect_code(0);
@@ -146,8 +216,14 @@ fn run_writes_the_report_folder() {
 #[test]
 fn run_refuses_a_broken_ledger_and_writes_no_report() {
     let w = Workdir::fixture("clean");
-    w.edit("outcomes/outcomes.csv", "q1,2019-06-01,yes", "q1,2019-06-01,si");
-    w.run(&["run", "--as-of", "2020-12-31"]).expect_code(1).expect_line("outcomes/outcomes.csv:2: outcome:", "'si'");
+    w.edit(
+        "outcomes/outcomes.csv",
+        "q1,2019-06-01,yes",
+        "q1,2019-06-01,si",
+    );
+    w.run(&["run", "--as-of", "2020-12-31"])
+        .expect_code(1)
+        .expect_line("outcomes/outcomes.csv:2: outcome:", "'si'");
     assert!(!w.file("reports").exists());
 }
 
@@ -155,14 +231,28 @@ fn run_refuses_a_broken_ledger_and_writes_no_report() {
 fn hostile_names_do_not_escape_the_report_folder_or_the_terminal() {
     let w = Workdir::fixture("clean");
     w.write("hindsight.toml", "min_n = 1\n");
-    w.edit("forecasts/staff.csv", "f4,q1,Bob,", "f4,q1,../../evil\u{1b}[31m|<b>,");
-    w.edit("forecasts/staff.csv", "f5,q2,Bob,", "f5,q2,../../evil\u{1b}[31m|<b>,");
+    w.edit(
+        "forecasts/staff.csv",
+        "f4,q1,Bob,",
+        "f4,q1,../../evil\u{1b}[31m|<b>,",
+    );
+    w.edit(
+        "forecasts/staff.csv",
+        "f5,q2,Bob,",
+        "f5,q2,../../evil\u{1b}[31m|<b>,",
+    );
     let r = w.run(&["run", "--as-of", "2020-12-31"]);
     r.expect_code(0);
     assert!(!r.stdout().contains('\u{1b}'));
-    assert!(w.file("reports/2020-12-31/calibration-evil-31m-b.png").is_file());
+    assert!(
+        w.file("reports/2020-12-31/calibration-evil-31m-b.png")
+            .is_file()
+    );
     let md = w.read("reports/2020-12-31/summary.md");
-    assert!(md.contains("../../evil[31m\\|&lt;b&gt;") || md.contains("\\|&lt;b&gt;"), "{md}");
+    assert!(
+        md.contains("../../evil[31m\\|&lt;b&gt;") || md.contains("\\|&lt;b&gt;"),
+        "{md}"
+    );
 }
 
 #[test]
@@ -170,10 +260,19 @@ fn lexicon_lookup() {
     let w = Workdir::fixture("clean");
     let r = w.run(&["lexicon", "lookup", "Cannot be ruled out"]);
     r.expect_code(0);
-    assert!(r.stdout().contains("'cannot be ruled out' -> P = 0.25 (range 0.05 to 0.45)"), "{}", r.stdout());
+    assert!(
+        r.stdout()
+            .contains("'cannot be ruled out' -> P = 0.25 (range 0.05 to 0.45)"),
+        "{}",
+        r.stdout()
+    );
     let r = w.run(&["lexicon", "lookup", "very likley"]);
     r.expect_code(1);
-    assert!(r.stderr().contains("nearest known: 'very likely'"), "{}", r.stderr());
+    assert!(
+        r.stderr().contains("nearest known: 'very likely'"),
+        "{}",
+        r.stderr()
+    );
     let r = w.run(&["lexicon"]);
     r.expect_code(0);
     assert!(r.stdout().contains("ICD 203"));
@@ -191,6 +290,10 @@ fn broken_pipe_is_not_an_error() {
         .unwrap();
     drop(child.stdout.take());
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success() || out.status.code() == Some(0), "{:?}", out);
+    assert!(
+        out.status.success() || out.status.code() == Some(0),
+        "{:?}",
+        out
+    );
     assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
 }
