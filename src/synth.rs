@@ -22,6 +22,7 @@
 //! streamed through a `BufWriter` without being held in memory; only a few
 //! bytes per question are kept.
 
+use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -373,36 +374,36 @@ fn round_like_a_person(rng: &mut Rng, p: f64) -> u32 {
     h.min(100)
 }
 
-/// A file written under a temporary name beside its target and renamed into
-/// place by `finish`.
+/// A file written under a temporary name beside its target (not a `.csv`, so
+/// never read as part of the ledger) and renamed into place by `finish`.
 struct AtomicFile {
-    w: BufWriter<tempfile::NamedTempFile>,
+    w: BufWriter<File>,
+    tmp: PathBuf,
     target: PathBuf,
 }
 
 impl AtomicFile {
     fn create(out: &Path, rel: &str) -> Result<AtomicFile> {
         let target = out.join(rel);
-        let dir = target.parent().expect("relative path with a folder");
-        let tmp = tempfile::Builder::new()
-            .prefix(".synth-")
-            .suffix(".tmp")
-            .tempfile_in(dir)
-            .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
+        let name = target.file_name().expect("a file name").to_string_lossy();
+        let tmp = target.with_file_name(format!(".{name}.synth-tmp"));
+        let file = File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
         Ok(AtomicFile {
-            w: BufWriter::with_capacity(1 << 20, tmp),
+            w: BufWriter::with_capacity(1 << 20, file),
+            tmp,
             target,
         })
     }
 
     fn finish(self) -> Result<()> {
-        let tmp = self
+        let file = self
             .w
             .into_inner()
             .map_err(|e| e.into_error())
-            .with_context(|| format!("writing {}", self.target.display()))?;
-        tmp.persist(&self.target)
-            .with_context(|| format!("writing {}", self.target.display()))?;
+            .with_context(|| format!("writing {}", self.tmp.display()))?;
+        drop(file);
+        std::fs::rename(&self.tmp, &self.target)
+            .with_context(|| format!("renaming {} into place", self.tmp.display()))?;
         Ok(())
     }
 }
