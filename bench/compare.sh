@@ -52,7 +52,8 @@ fi
 
 mkdir -p "$work"
 echo "== building (release)"
-(cd "$repo" && cargo build --release --quiet --bin hindsight --example synth --example parse_only)
+(cd "$repo" && cargo build --release --quiet --bin hindsight --example synth --example parse_only \
+    --example compact_load)
 bin="$target/release"
 
 ledger="$work/ledger-n$forecasts-k$forecasters-q$questions-s$seed"
@@ -93,15 +94,22 @@ measure() {
     echo "   $name: $mid  (wall s, cpu s, peak MB)"
 }
 
-echo "== running ($repeat run(s) each)"
+echo "== running ($repeat run(s) each); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 measure parse_only "$work/parse_only.out" "$bin/examples/parse_only" "$ledger"
 measure hindsight "$work/hindsight.json" "$bin/hindsight" --root "$ledger" score --format json
+# Prototype of the proposed compact loader (examples/compact_load.rs), not the CLI.
+measure compact_proto "$work/compact.json" "$bin/examples/compact_load" "$ledger" --json
 if [ "$python" = 1 ]; then
     measure pandas_sklearn "$work/pandas.json" python3 "$here/score_pandas.py" "$ledger"
     measure polars "$work/polars.json" python3 "$here/score_polars.py" "$ledger"
+fi
+if command -v python3 > /dev/null; then
     echo "== agreement with hindsight (contract SUMMARY keys, |diff| <= 1e-9)"
-    python3 "$here/check_agree.py" "$work/hindsight.json" "$work/pandas.json"
-    python3 "$here/check_agree.py" "$work/hindsight.json" "$work/polars.json"
+    for out in compact pandas polars; do
+        if [ -f "$work/$out.json" ] && [ "$work/$out.json" -nt "$work/hindsight.time.1" ]; then
+            python3 "$here/check_agree.py" "$work/hindsight.json" "$work/$out.json"
+        fi
+    done
 fi
 
 echo
@@ -113,4 +121,5 @@ awk -F'\t' '
         for (i = 1; i <= NR; i++)
             printf "%-16s %9.2f %9.2f %11.0f %9.2fx %9.2fx\n", name[i], w[i], c[i], m[i], w[i] / hw, m[i] / hm
     }' "$results"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "(results: $results)"
