@@ -51,21 +51,6 @@ if [ "$python" = 1 ] && ! python3 -c 'import pandas, polars, sklearn, scipy' 2>/
 fi
 
 mkdir -p "$work"
-echo "== building (release)"
-(cd "$repo" && cargo build --release --quiet --bin hindsight --example synth --example parse_only \
-    --example compact_load)
-bin="$target/release"
-
-ledger="$work/ledger-n$forecasts-k$forecasters-q$questions-s$seed"
-if [ ! -f "$ledger/.complete" ]; then
-    echo "== generating $ledger"
-    rm -rf "$ledger"
-    /usr/bin/time -v -o "$work/synth.time" "$bin/examples/synth" --out "$ledger" \
-        --forecasters "$forecasters" --questions "$questions" --forecasts "$forecasts" \
-        --seed "$seed" > "$work/synth.json"
-    touch "$ledger/.complete"
-    echo "   $(grep -E 'Elapsed' "$work/synth.time" | sed 's/.*: //') wall, $(du -sh "$ledger" | cut -f1) on disk"
-fi
 
 # Fields of a /usr/bin/time -v report: wall seconds, cpu seconds, peak RSS in MB.
 time_fields() {
@@ -75,39 +60,59 @@ time_fields() {
         /Maximum resident set size/ { r = $2 / 1024 }
         END { printf "%.2f %.2f %.0f\n", w, u + s, r }' "$1"
 }
+echo "== building (release)"
+(cd "$repo" && cargo build --release --quiet --bin hindsight --example synth --example parse_only \
+    --example compact_load)
+bin="$target/release"
 
-results="$work/results-n$forecasts-k$forecasters.tsv"
+ledger="$work/ledger-n$forecasts-k$forecasters-q$questions-s$seed"
+if [ ! -f "$ledger/.complete" ]; then
+    echo "== generating $ledger"
+    rm -rf "$ledger"
+    /usr/bin/time -v -o "$ledger.synth-time" "$bin/examples/synth" --out "$ledger" \
+        --forecasters "$forecasters" --questions "$questions" --forecasts "$forecasts" \
+        --seed "$seed" > "$ledger.synth.json"
+    touch "$ledger/.complete"
+fi
+[ -f "$ledger.synth-time" ] && echo "   synth: $(time_fields "$ledger.synth-time") (wall s, cpu s, peak MB); $(du -sh "$ledger" | cut -f1) on disk"
+
+
+# Outputs of this configuration's runs (JSON, /usr/bin/time reports, stderr).
+runs="$work/runs-n$forecasts-k$forecasters-q$questions-s$seed"
+rm -rf "$runs"
+mkdir -p "$runs"
+results="$runs/results.tsv"
 : > "$results"
 # measure NAME OUTFILE CMD...: run R times, keep the median run's numbers.
 measure() {
     local name=$1 out=$2; shift 2
-    local runs=()
+    local times=()
     for r in $(seq 1 "$repeat"); do
-        if ! /usr/bin/time -v -o "$work/$name.time.$r" "$@" > "$out" 2> "$work/$name.err"; then
-            echo "compare.sh: $name failed:" >&2; tail -5 "$work/$name.err" >&2; exit 1
+        if ! /usr/bin/time -v -o "$runs/$name.time.$r" "$@" > "$out" 2> "$runs/$name.err"; then
+            echo "compare.sh: $name failed:" >&2; tail -5 "$runs/$name.err" >&2; exit 1
         fi
-        runs+=("$(time_fields "$work/$name.time.$r")")
+        times+=("$(time_fields "$runs/$name.time.$r")")
     done
     local mid
-    mid=$(printf '%s\n' "${runs[@]}" | sort -n -k1,1 | sed -n "$(( (repeat + 1) / 2 ))p")
+    mid=$(printf '%s\n' "${times[@]}" | sort -n -k1,1 | sed -n "$(( (repeat + 1) / 2 ))p")
     printf '%s\t%s\n' "$name" "$mid" | tr ' ' '\t' >> "$results"
     echo "   $name: $mid  (wall s, cpu s, peak MB)"
 }
 
 echo "== running ($repeat run(s) each); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-measure parse_only "$work/parse_only.out" "$bin/examples/parse_only" "$ledger"
-measure hindsight "$work/hindsight.json" "$bin/hindsight" --root "$ledger" score --format json
+measure parse_only "$runs/parse_only.out" "$bin/examples/parse_only" "$ledger"
+measure hindsight "$runs/hindsight.json" "$bin/hindsight" --root "$ledger" score --format json
 # Prototype of the proposed compact loader (examples/compact_load.rs), not the CLI.
-measure compact_proto "$work/compact.json" "$bin/examples/compact_load" "$ledger" --json
+measure compact_proto "$runs/compact.json" "$bin/examples/compact_load" "$ledger" --json
 if [ "$python" = 1 ]; then
-    measure pandas_sklearn "$work/pandas.json" python3 "$here/score_pandas.py" "$ledger"
-    measure polars "$work/polars.json" python3 "$here/score_polars.py" "$ledger"
+    measure pandas_sklearn "$runs/pandas.json" python3 "$here/score_pandas.py" "$ledger"
+    measure polars "$runs/polars.json" python3 "$here/score_polars.py" "$ledger"
 fi
 if command -v python3 > /dev/null; then
     echo "== agreement with hindsight (contract SUMMARY keys, |diff| <= 1e-9)"
     for out in compact pandas polars; do
-        if [ -f "$work/$out.json" ] && [ "$work/$out.json" -nt "$work/hindsight.time.1" ]; then
-            python3 "$here/check_agree.py" "$work/hindsight.json" "$work/$out.json"
+        if [ -f "$runs/$out.json" ]; then
+            python3 "$here/check_agree.py" "$runs/hindsight.json" "$runs/$out.json"
         fi
     done
 fi
