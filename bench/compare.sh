@@ -52,7 +52,7 @@ fi
 
 mkdir -p "$work"
 
-# Fields of a /usr/bin/time -v report: wall seconds, cpu seconds, peak RSS in MB.
+# Fields of a /usr/bin/time -v report: wall seconds, cpu seconds, peak RSS in MiB.
 time_fields() {
     awk -F': ' '
         /Elapsed \(wall clock\)/ { n = split($2, t, ":"); w = 0; for (i = 1; i <= n; i++) w = w * 60 + t[i] }
@@ -74,7 +74,7 @@ if [ ! -f "$ledger/.complete" ]; then
         --seed "$seed" > "$ledger.synth.json"
     touch "$ledger/.complete"
 fi
-[ -f "$ledger.synth-time" ] && echo "   synth: $(time_fields "$ledger.synth-time") (wall s, cpu s, peak MB); $(du -sh "$ledger" | cut -f1) on disk"
+[ -f "$ledger.synth-time" ] && echo "   synth: $(time_fields "$ledger.synth-time") (wall s, cpu s, peak MiB); $(du -sh "$ledger" | cut -f1) on disk"
 
 
 # Outputs of this configuration's runs (JSON, /usr/bin/time reports, stderr).
@@ -96,7 +96,7 @@ measure() {
     local mid
     mid=$(printf '%s\n' "${times[@]}" | sort -n -k1,1 | sed -n "$(( (repeat + 1) / 2 ))p")
     printf '%s\t%s\n' "$name" "$mid" | tr ' ' '\t' >> "$results"
-    echo "   $name: $mid  (wall s, cpu s, peak MB)"
+    echo "   $name: $mid  (wall s, cpu s, peak MiB)"
 }
 
 echo "== running ($repeat run(s) each); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -122,7 +122,7 @@ echo "== $forecasts forecasts, $forecasters forecasters, $questions questions (s
 awk -F'\t' '
     { name[NR] = $1; w[NR] = $2; c[NR] = $3; m[NR] = $4; if ($1 == "hindsight") { hw = $2; hm = $4 } }
     END {
-        printf "%-16s %9s %9s %11s %10s %10s\n", "tool", "wall s", "cpu s", "peak MB", "wall/hs", "RSS/hs"
+        printf "%-16s %9s %9s %11s %10s %10s\n", "tool", "wall s", "cpu s", "peak MiB", "wall/hs", "RSS/hs"
         for (i = 1; i <= NR; i++)
             printf "%-16s %9.2f %9.2f %11.0f %9.2fx %9.2fx\n", name[i], w[i], c[i], m[i], w[i] / hw, m[i] / hm
     }' "$results"

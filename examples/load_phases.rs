@@ -46,6 +46,14 @@ fn main() -> anyhow::Result<()> {
         set.len(),
         set.forecasters.len()
     );
+    println!(
+        "inline sizes (bytes, before heap data): Forecast {}, Question {}, table::Row {}, Location {}, Diagnostic {}",
+        std::mem::size_of::<hindsight::model::Forecast>(),
+        std::mem::size_of::<hindsight::model::Question>(),
+        std::mem::size_of::<hindsight::ledger::table::Row>(),
+        std::mem::size_of::<hindsight::error::Location>(),
+        std::mem::size_of::<hindsight::error::Diagnostic>(),
+    );
     for (name, d) in [
         ("read files", t_read),
         ("parse + check (ledger::load)", t_load),
