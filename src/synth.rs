@@ -16,11 +16,13 @@
 //!   non-void question is scored.
 //!
 //! Output depends only on the [`SynthConfig`]: the generator is a
-//! self-contained xoshiro256** seeded through SplitMix64, and floating point
-//! only ever feeds decisions whose written form is an integer (hundredths,
-//! day numbers), so the files are byte-identical for a seed. Forecast rows are
-//! streamed through a `BufWriter` without being held in memory; only a few
-//! bytes per question are kept.
+//! self-contained xoshiro256** seeded through SplitMix64 and every value is
+//! written from integers (hundredths, day numbers), so the files are
+//! byte-identical for a seed on a given platform. (`exp`, `ln` and `sin_cos`
+//! come from the platform's maths library; a last-bit difference there could,
+//! rarely, move a forecast to the next hundredth on another OS.) Forecast rows
+//! are streamed through a `BufWriter` without being held in memory; only a
+//! few bytes per question are kept.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
