@@ -41,6 +41,27 @@ pub enum Command {
     Run(RunArgs),
     /// Show the verbal probability lexicon, or look a phrase up.
     Lexicon(LexiconArgs),
+    /// Write a synthetic ledger with forecasters of known behaviour (for demos, tests, benchmarks).
+    Synth(SynthArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SynthArgs {
+    /// Folder to write the ledger into (created; must not hold another ledger's CSV files).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Number of forecasters (cycling through calibrated, overconfident, underconfident, biased, chimp).
+    #[arg(long, default_value_t = 50, value_name = "K")]
+    pub forecasters: usize,
+    /// Number of questions.
+    #[arg(long, default_value_t = 1000, value_name = "Q")]
+    pub questions: usize,
+    /// Number of forecast rows.
+    #[arg(long, default_value_t = 20000, value_name = "N")]
+    pub forecasts: usize,
+    /// Seed: the same flags give byte-identical files.
+    #[arg(long, default_value_t = 1, value_name = "S")]
+    pub seed: u64,
 }
 
 #[derive(Debug, Args)]

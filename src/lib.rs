@@ -16,3 +16,4 @@ pub mod render;
 pub mod report;
 pub mod score;
 pub mod settings;
+pub mod synth;

@@ -22,6 +22,7 @@ fn main() -> ExitCode {
         Command::Chart(c) => cmd::chart::run(&cli, c),
         Command::Run(a) => cmd::run::run(&cli, a),
         Command::Lexicon(a) => cmd::lexicon::run(&cli, a),
+        Command::Synth(a) => cmd::synth::run(a),
     };
     match result {
         Ok(code) => code,

@@ -8,6 +8,7 @@ pub mod import;
 pub mod lexicon;
 pub mod run;
 pub mod score;
+pub mod synth;
 
 use std::io::Write;
 use std::path::Path;

@@ -59,8 +59,12 @@ pub fn run(cli: &Cli, args: &RunArgs) -> Result<ExitCode> {
         period.label(),
         dir.display()
     ));
-    for f in files {
+    const SHOW: usize = 14;
+    for f in files.iter().take(SHOW) {
         out.push_str(&format!(" {}", f.display()));
+    }
+    if files.len() > SHOW {
+        out.push_str(&format!(" and {} more", files.len() - SHOW));
     }
     out.push_str(&format!(
         "\nOpen {}/index.html in a browser.\n",
