@@ -1926,9 +1926,20 @@ impl Memory {
         {
             return Some(k);
         }
+        // "he"/"she": a named person, or an unnamed one ("a spokesman").
+        let singular_role = |k: &Known| {
+            k.kind == SpeakerKind::Unnamed
+                && k.spoke.is_some()
+                && name_parts(&k.name)
+                    .iter()
+                    .any(|w| ROLE_NOUNS.contains(&w.trim_end_matches("'s")))
+        };
         self.known
             .iter()
-            .filter(|k| k.kind == SpeakerKind::Person && (k.spoke.is_some() || k.subject.is_some()))
+            .filter(|k| {
+                (k.kind == SpeakerKind::Person && (k.spoke.is_some() || k.subject.is_some()))
+                    || singular_role(k)
+            })
             .max_by_key(|k| k.spoke.max(k.subject))
     }
 
@@ -2133,9 +2144,14 @@ fn resolve_np(ctx: &Ctx, mem: &Memory, a: usize, b: usize, adjacent: bool) -> Op
                 || (adjacent && r.1 == piece.1 && piece.1 == last.1)
                 || (adjacent && piece == first_piece && *r == piece && pieces.len() > 1))
     };
-    for &(x, y) in &pieces {
+    for (pi, &(x, y)) in pieces.iter().enumerate() {
+        // An earlier piece names the subject only as "NAME, appositive, said".
+        let is_last = pi + 1 == pieces.len();
         let runs = name_runs(cs, x, y);
-        if let Some(r) = runs.iter().find(|r| ok_run(r, (x, y))) {
+        if let Some(r) = runs
+            .iter()
+            .find(|r| ok_run(r, (x, y)) && (is_last || r.1 == y))
+        {
             let raw = name_text(ctx.text, ctx.para, cs, r.0, r.1);
             if r.1 - r.0 == 1 {
                 let part = cs[r.0].norm.trim_end_matches("'s");
@@ -2163,14 +2179,29 @@ fn resolve_np(ctx: &Ctx, mem: &Memory, a: usize, b: usize, adjacent: bool) -> Op
     }
     // The last piece is the subject unless it is an adjunct ("The report,
     // published on Monday, warns"): then the first.
+    let adjunct = |w: &str| {
+        w.ends_with("ed")
+            || w.ends_with("ing")
+            || matches!(
+                w,
+                "in" | "on"
+                    | "at"
+                    | "for"
+                    | "with"
+                    | "by"
+                    | "from"
+                    | "during"
+                    | "after"
+                    | "before"
+                    | "like"
+                    | "unlike"
+                    | "as"
+            )
+    };
     let (x, y) = if pieces.len() > 1
-        && cs[last.0].word
-        && !cs[last.0].cap
-        && !DETERMINERS.contains(&cs[last.0].norm.as_str())
-        && !matches!(
-            cs[last.0].norm.as_str(),
-            "he" | "she" | "they" | "i" | "we" | "one" | "another"
-        ) {
+        && adjunct(&cs[last.0].norm)
+        && !(pieces[0].0..pieces[0].1).any(|k| is_finite_verb(&cs[k].norm))
+    {
         pieces[0]
     } else {
         last
@@ -2184,14 +2215,20 @@ fn resolve_np(ctx: &Ctx, mem: &Memory, a: usize, b: usize, adjacent: bool) -> Op
     let np_text = text_of(ctx.text, ctx.para, cs, x, y);
     // Pronouns.
     if words.len() == 1 && matches!(first, "he" | "she" | "him" | "her") {
-        let k = mem.last_speaker(None)?;
-        return Some(Speaker {
-            name: k.name.clone(),
-            kind: k.kind,
-            resolved: Some(format!(
-                "'{}' read as {} (last named speaker)",
-                first, k.name
-            )),
+        return Some(match mem.last_speaker(None) {
+            Some(k) => Speaker {
+                name: k.name.clone(),
+                kind: k.kind,
+                resolved: Some(format!(
+                    "'{}' read as {} (last named speaker)",
+                    first, k.name
+                )),
+            },
+            None => Speaker {
+                name: first.to_string(),
+                kind: SpeakerKind::Unnamed,
+                resolved: None,
+            },
         });
     }
     if matches!(first, "i" | "my") && cs[x].q.is_none() && words.len() <= 2 {
@@ -2357,6 +2394,7 @@ const SKIP_BEFORE_VERB: &[&str] = &[
     "were",
     "will",
     "would",
+    "since",
     "not",
 ];
 
@@ -2807,6 +2845,13 @@ impl State<'_> {
                 .iter()
                 .position(|c| c.word && !INTRO_WORDS.contains(&c.norm.as_str()));
             for (a, b) in name_runs(&cs, 0, cs.len()) {
+                if b - a == 1
+                    && Some(a) == first_word
+                    && let Some(k) = self.mem.by_part(&cs[a].norm)
+                {
+                    let name = k.name.clone();
+                    self.mem.note_subject(&name);
+                }
                 if b - a >= 2 && !cs[b - 1].norm.ends_with("'s") {
                     let name = name_text(self.text, para, &cs, a, b);
                     if Some(a) == first_word {
@@ -3684,6 +3729,7 @@ impl State<'_> {
         let neg_before = self.negated_before(ctx, cue, ca);
         let mut neg_after = self.negated_after(ctx, cue, cb);
         // "I don't think X will": the negation belongs to the event.
+        let mut event_neg = false;
         if (ca..cue.a).any(|k| {
             NEGATORS.contains(&ctx.w(k))
                 && matches!(
@@ -3691,7 +3737,7 @@ impl State<'_> {
                     "think" | "believe" | "suppose" | "imagine" | "see" | "anticipate" | "foresee"
                 )
         }) {
-            neg_after = !neg_after;
+            event_neg = !event_neg;
             notes.push(
                 "negated belief ('don't think ...'): read as about the event not happening".into(),
             );
@@ -3699,7 +3745,7 @@ impl State<'_> {
         // A negated modal later in the clause: "possible that X will not".
         for o in inp.others {
             if o.a > cue.a && self.negated_after(ctx, o, cb) {
-                neg_after = !neg_after;
+                event_neg = !event_neg;
             }
         }
         if inp.ellipsis {
@@ -3757,6 +3803,7 @@ impl State<'_> {
             cue,
             neg_before.is_some() && !inp.ellipsis,
             neg_after,
+            event_neg,
             &mut notes,
         );
         if inp.ellipsis {
@@ -3870,16 +3917,28 @@ impl State<'_> {
         false
     }
 
+    /// The phrase, direction and reading of a cue. `neg_before`/`neg_after`:
+    /// a negation attached to the phrase ("not likely", "will not");
+    /// `event_neg`: a negation inside what the phrase is about ("possible
+    /// that X will not"), which is always 1 - p.
     fn reading(
         &self,
         cue: &Cue,
         neg_before: bool,
         neg_after: bool,
+        event_neg: bool,
         notes: &mut Vec<String>,
     ) -> (String, Direction, Option<Mapped>, String) {
         let none = |d: Direction| (String::new(), d, None, String::new());
+        if event_neg && (neg_before || neg_after) {
+            notes.push(format!(
+                "double negative around '{}': no reading, choose a phrase",
+                cue.key
+            ));
+            return none(Direction::Yes);
+        }
         if let Some(p) = cue.number {
-            let (d, m) = if neg_before ^ neg_after {
+            let (d, m) = if neg_before ^ neg_after ^ event_neg {
                 (
                     Direction::No,
                     Mapped {
@@ -3905,7 +3964,7 @@ impl State<'_> {
                     .collect::<Vec<_>>()
                     .join(", ")
             ));
-            return none(if neg_before ^ neg_after {
+            return none(if neg_before ^ neg_after ^ event_neg {
                 Direction::No
             } else {
                 Direction::Yes
@@ -3924,6 +3983,15 @@ impl State<'_> {
                 cue.key
             ));
             return none(Direction::Yes);
+        }
+        if event_neg {
+            let (p, low, high) = base.mirrored();
+            return (
+                listed(base),
+                Direction::No,
+                Some(Mapped { p, low, high }),
+                base.source_id().into(),
+            );
         }
         if !neg_before && !neg_after {
             return (

@@ -314,6 +314,8 @@ const FORMS: &[(&str, &[&str])] = &[
     ("guarantee", &["guarantees", "guaranteed"]),
     ("possible", &["possibility"]),
     ("doubtful", &["doubt", "doubts", "doubted"]),
+    // Kent and PHIA list the adjective only.
+    ("almost certain", &["almost certainly"]),
     (
         "cannot be ruled out",
         &[
@@ -395,13 +397,7 @@ fn scale_rows(scale: Scale) -> Vec<Row> {
         // Centre +- spread.
         Scale::Kent => vec![
             row(s.clone(), &["certain"], 1.0, 1.0, 1.0),
-            row(
-                s.clone(),
-                &["almost certain", "almost certainly"],
-                0.93,
-                0.87,
-                0.99,
-            ),
+            row(s.clone(), &["almost certain"], 0.93, 0.87, 0.99),
             row(s.clone(), &["probable"], 0.75, 0.63, 0.87),
             row(s.clone(), &["chances about even"], 0.50, 0.40, 0.60),
             row(s.clone(), &["probably not"], 0.30, 0.20, 0.40),
