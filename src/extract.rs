@@ -2198,7 +2198,15 @@ fn resolve_np(ctx: &Ctx, mem: &Memory, a: usize, b: usize, adjacent: bool) -> Op
                     | "as"
             )
     };
-    let (x, y) = if pieces.len() > 1
+    // "Russia, China and North Korea declared": a list of names.
+    let all_names = pieces.iter().all(|&(x, y)| {
+        cs[x..y]
+            .iter()
+            .all(|c| !c.word || c.cap || c.upper || matches!(c.norm.as_str(), "and" | "the"))
+    });
+    let (x, y) = if pieces.len() > 1 && all_names {
+        (pieces[0].0, last.1)
+    } else if pieces.len() > 1
         && adjunct(&cs[last.0].norm)
         && !(pieces[0].0..pieces[0].1).any(|k| is_finite_verb(&cs[k].norm))
     {
@@ -2265,79 +2273,53 @@ fn resolve_np(ctx: &Ctx, mem: &Memory, a: usize, b: usize, adjacent: bool) -> Op
             resolved: None,
         });
     }
-    if words.iter().any(|w| OUTLETS.contains(w)) && !words.iter().any(|w| ROLE_NOUNS.contains(w)) {
-        let name = strip_det(&np_text);
-        return Some(Speaker {
-            name,
-            kind: SpeakerKind::Outlet,
-            resolved: None,
-        });
-    }
-    if let Some(r) = role.or_else(|| words.iter().find(|w| ROLE_NOUNS.contains(w)).copied()) {
-        let _ = r;
-        return Some(Speaker {
+    let named = |kind| {
+        Some(Speaker {
             name: strip_det(&np_text),
-            kind: SpeakerKind::Unnamed,
+            kind,
             resolved: None,
-        });
-    }
-    if words.len() <= 6
-        && words.iter().any(|w| {
-            matches!(
-                *w,
-                "report"
-                    | "study"
-                    | "paper"
-                    | "analysis"
-                    | "assessment"
-                    | "survey"
-                    | "statement"
-                    | "document"
-                    | "brief"
-                    | "briefing"
-                    | "memo"
-                    | "article"
-                    | "editorial"
-                    | "estimate"
-                    | "forecast"
-            )
         })
-    {
-        return Some(Speaker {
-            name: strip_det(&np_text),
-            kind: SpeakerKind::Unnamed,
-            resolved: None,
-        });
+    };
+    let has_role = words.iter().any(|w| ROLE_NOUNS.contains(w));
+    let lower_case = !cs[x..y].iter().any(|c| c.cap && !c.initial);
+    if words.iter().any(|w| OUTLETS.contains(w)) && !has_role {
+        return named(SpeakerKind::Outlet);
     }
-    if let Some(h) = words.iter().find(|w| ORG_HEADS.contains(w))
-        && !cs[x..y].iter().any(|c| c.cap && !c.initial)
-    {
-        let _ = h;
-        return Some(Speaker {
-            name: strip_det(&np_text),
-            kind: SpeakerKind::Organisation,
-            resolved: None,
-        });
+    // "another representative of the State Department", "the report".
+    if has_role || (words.len() <= 6 && words.iter().any(|w| DOCUMENTS.contains(w))) {
+        return named(SpeakerKind::Unnamed);
     }
-    if words.iter().any(|w| GENERIC_SPEAKERS.contains(w))
-        && !cs[x..y].iter().any(|c| c.cap && !c.initial)
-    {
-        return Some(Speaker {
-            name: strip_det(&np_text),
-            kind: SpeakerKind::Unnamed,
-            resolved: None,
-        });
+    if lower_case && words.iter().any(|w| ORG_HEADS.contains(w)) {
+        return named(SpeakerKind::Organisation);
+    }
+    if lower_case && words.iter().any(|w| GENERIC_SPEAKERS.contains(w)) {
+        return named(SpeakerKind::Unnamed);
     }
     // A named institution or a group of countries.
     if cs[x..y].iter().any(|c| c.word && (c.cap || c.upper)) && words.len() <= 12 {
-        return Some(Speaker {
-            name: strip_det(&np_text),
-            kind: SpeakerKind::Organisation,
-            resolved: None,
-        });
+        return named(SpeakerKind::Organisation);
     }
     None
 }
+
+/// Documents that "warn" or "say": a report is a speaker without a name.
+const DOCUMENTS: &[&str] = &[
+    "report",
+    "study",
+    "paper",
+    "analysis",
+    "assessment",
+    "survey",
+    "statement",
+    "document",
+    "brief",
+    "briefing",
+    "memo",
+    "article",
+    "editorial",
+    "estimate",
+    "forecast",
+];
 
 fn strip_det(s: &str) -> String {
     for d in ["the ", "The ", "a ", "A ", "an ", "An "] {
