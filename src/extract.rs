@@ -1453,7 +1453,10 @@ impl Doc {
                     if let Some(p) = cur.take() {
                         paras.push(p);
                     }
-                    paras.push(fragment(start, line));
+                    // A bullet that is a sentence is read; a caption is not.
+                    let mut p = fragment(start, line);
+                    p.fragment = !ends_sentence(line);
+                    paras.push(p);
                     continue;
                 }
                 if cur.is_none() && is_heading(line) && next.is_none_or(starts_upper) {
@@ -4194,9 +4197,15 @@ mod tests {
     }
 
     #[test]
-    fn headings_and_bullets_are_not_read() {
+    fn headings_and_captions_are_not_read_but_bullet_sentences_are() {
         let d = run("North Korea will test soon\n\n• Analysts say it will test\n\nNothing here.");
         assert!(d.is_empty(), "{d:?}");
+        let d = run(
+            "Predictions:\n• Jenny Town believes talks are unlikely to resume.\n• Photo: Reuters",
+        );
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].forecaster, "Jenny Town");
+        assert_eq!(d[0].line, 2);
     }
 
     #[test]
