@@ -2394,60 +2394,36 @@ fn find_markers(ctx: &Ctx, mem: &mut Memory) -> Vec<Marker> {
             continue;
         }
         let w = cs[i].norm.as_str();
-        // according to X / in the view of X
-        let of_np = if w == "according" && ctx.w(i + 1) == "to" {
-            Some((i + 2, "according to"))
+        let before = ctx.w(i.wrapping_sub(1));
+        let found = if w == "according" && ctx.w(i + 1) == "to" {
+            // "according to X"
+            np_marker(ctx, mem, i, i + 2, None, "according to".into())
         } else if matches!(
             w,
             "view" | "words" | "opinion" | "assessment" | "estimate" | "verdict" | "prediction"
         ) && ctx.w(i + 1) == "of"
-            && matches!(ctx.w(i.wrapping_sub(1)), "the" | "in")
+            && matches!(before, "the" | "in")
         {
-            Some((i + 2, "the ... of"))
-        } else {
-            None
-        };
-        if let Some((a, label)) = of_np {
-            let mut b = a;
-            while b < cs.len() && cs[b].word && ctx.same_q(a, b) {
-                b += 1;
-            }
-            // Also allow "of the X of Y" inside the phrase: stop only at punctuation.
-            if b > a
-                && let Some(sp) = resolve_np(ctx, mem, a, b, true)
-            {
-                let m = Marker {
-                    verb: i,
-                    np: (a, b),
-                    end: b.saturating_sub(1),
-                    speaker: sp,
-                    wish: false,
-                    past: false,
-                    q: cs[i].q,
-                    verb_text: if label == "the ... of" {
-                        format!("the {} of", w)
-                    } else {
-                        label.to_string()
-                    },
-                };
-                note_marker(ctx, mem, &m);
-                out.push(m);
-                i = b;
-                continue;
-            }
-            i += 1;
-            continue;
-        }
-        // "in my view"
-        if w == "my"
-            && ctx.w(i.wrapping_sub(1)) == "in"
+            // "the verdict of X", "in the view of X"
+            np_marker(ctx, mem, i, i + 2, None, format!("the {} of", w))
+        } else if w == "by"
+            && matches!(
+                before,
+                "given" | "made" | "expressed" | "voiced" | "stated" | "offered" | "said" | "put"
+            )
+        {
+            // "another reason was given by X"
+            np_marker(ctx, mem, i, i + 1, None, format!("{} by", before))
+        } else if w == "my"
+            && before == "in"
+            && cs[i].q.is_none()
             && matches!(
                 ctx.w(i + 1),
                 "view" | "opinion" | "judgement" | "judgment" | "assessment"
             )
-            && cs[i].q.is_none()
         {
-            let m = Marker {
+            // "in my view": the author
+            Some(Marker {
                 verb: i,
                 np: (i, i + 1),
                 end: i + 1,
@@ -2456,77 +2432,69 @@ fn find_markers(ctx: &Ctx, mem: &mut Memory) -> Vec<Marker> {
                 past: false,
                 q: None,
                 verb_text: format!("in my {}", ctx.w(i + 1)),
-            };
-            out.push(m);
-            i += 2;
-            continue;
-        }
-        // "in Kim's view"
-        if w.ends_with("'s")
-            && matches!(ctx.w(i + 1), "view" | "opinion" | "assessment" | "words")
+            })
+        } else if w.ends_with("'s")
             && cs[i].cap
+            && matches!(ctx.w(i + 1), "view" | "opinion" | "assessment" | "words")
         {
+            // "in Kim's view"
             let mut a = i;
             while a > 0 && cs[a - 1].word && cs[a - 1].cap {
                 a -= 1;
             }
-            if let Some(sp) = resolve_np(ctx, mem, a, i + 1, true) {
-                let m = Marker {
-                    verb: i,
-                    np: (a, i + 1),
-                    end: i + 1,
-                    speaker: sp,
-                    wish: false,
-                    past: false,
-                    q: cs[i].q,
-                    verb_text: "view".into(),
-                };
+            np_marker(ctx, mem, i, a, Some(i + 1), "view".into()).map(|mut m| {
+                m.end = i + 1;
+                m
+            })
+        } else if REPORT_VERBS.contains(&w) {
+            verb_marker(ctx, mem, i, out.last())
+        } else {
+            None
+        };
+        match found {
+            Some(m) => {
                 note_marker(ctx, mem, &m);
+                i = i.max(m.end) + 1;
                 out.push(m);
             }
-            i += 2;
-            continue;
+            None => i += 1,
         }
-        // "was given by X"
-        if w == "by"
-            && matches!(
-                ctx.w(i.wrapping_sub(1)),
-                "given" | "made" | "expressed" | "voiced" | "stated" | "offered" | "said" | "put"
-            )
-        {
-            let a = i + 1;
-            let mut b = a;
-            while b < cs.len() && cs[b].word && ctx.same_q(a, b) {
-                b += 1;
-            }
-            if b > a
-                && let Some(sp) = resolve_np(ctx, mem, a, b, true)
-            {
-                let m = Marker {
-                    verb: i,
-                    np: (a, b),
-                    end: b - 1,
-                    speaker: sp,
-                    wish: false,
-                    past: false,
-                    q: cs[i].q,
-                    verb_text: format!("{} by", ctx.w(i - 1)),
-                };
-                note_marker(ctx, mem, &m);
-                out.push(m);
-                i = b;
-                continue;
-            }
-        }
-        if REPORT_VERBS.contains(&w)
-            && let Some(m) = verb_marker(ctx, mem, i, out.last())
-        {
-            note_marker(ctx, mem, &m);
-            out.push(m);
-        }
-        i += 1;
     }
     out
+}
+
+/// A marker whose speaker is the noun phrase `cs[a..b]` (`b`: to the next
+/// punctuation or quotation mark when `None`): "according to X".
+fn np_marker(
+    ctx: &Ctx,
+    mem: &Memory,
+    at: usize,
+    a: usize,
+    b: Option<usize>,
+    label: String,
+) -> Option<Marker> {
+    let cs = ctx.cs;
+    let b = b.unwrap_or_else(|| {
+        let mut b = a;
+        while b < cs.len() && cs[b].word && ctx.same_q(a, b) {
+            b += 1;
+        }
+        b
+    });
+    if b <= a {
+        return None;
+    }
+    let speaker = resolve_np(ctx, mem, a, b, true)?;
+    Some(Marker {
+        verb: at,
+        np: (a, b),
+        end: b - 1,
+        speaker,
+        wish: false,
+        past: false,
+        q: cs[at].q,
+        verb_text: label,
+    })
 }
 
 /// Remember a marker's speaker (a speaker outside quotations, not an outlet).
