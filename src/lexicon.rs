@@ -455,6 +455,17 @@ fn scale_rows(scale: Scale) -> Vec<Row> {
     }
 }
 
+/// One listed entry per phrase of each row.
+fn row_entries(rows: &[Row]) -> Vec<Entry> {
+    rows.iter()
+        .flat_map(|r| {
+            r.phrases
+                .iter()
+                .map(|p| Entry::new(p, r.point, r.low, r.high, r.origin.clone()))
+        })
+        .collect()
+}
+
 /// The hindsight commentary table: phrases commentary uses that no published
 /// scale defines (or that the project deliberately reads differently), each
 /// marked as the project's judgement with its reason.
@@ -792,14 +803,7 @@ impl Lexicon {
             // A source replaces whatever earlier (lower) sources gave; within a
             // source its listed phrases win over its derived forms (Kent lists
             // "almost certainly not" itself).
-            let listed: Vec<Entry> = rows
-                .iter()
-                .flat_map(|r| {
-                    r.phrases
-                        .iter()
-                        .map(|p| Entry::new(p, r.point, r.low, r.high, r.origin.clone()))
-                })
-                .collect();
+            let listed = row_entries(&rows);
             for e in &listed {
                 lex.put_derived(e, false);
             }
@@ -998,28 +1002,12 @@ impl Lexicon {
     /// The phrases a published scale lists, with its own numbers (whatever the
     /// lexicon's chosen scale), for `hindsight lexicon --scale NAME`.
     pub fn scale_entries(scale: Scale) -> Vec<Entry> {
-        scale_rows(scale)
-            .into_iter()
-            .flat_map(|r| {
-                r.phrases
-                    .iter()
-                    .map(|p| Entry::new(p, r.point, r.low, r.high, r.origin.clone()))
-                    .collect::<Vec<_>>()
-            })
-            .collect()
+        row_entries(&scale_rows(scale))
     }
 
     /// The hindsight commentary table (the project's judgement).
     pub fn judgement_entries() -> Vec<Entry> {
-        judgement_rows()
-            .into_iter()
-            .flat_map(|r| {
-                r.phrases
-                    .iter()
-                    .map(|p| Entry::new(p, r.point, r.low, r.high, r.origin.clone()))
-                    .collect::<Vec<_>>()
-            })
-            .collect()
+        row_entries(&judgement_rows())
     }
 }
 
