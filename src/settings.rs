@@ -63,7 +63,6 @@ pub fn parse(text: &str, file: &Location) -> (Settings, Lexicon, Vec<Diagnostic>
             return (settings, lexicon, diags);
         }
     };
-    // The scale comes first: the [lexicon] overrides go on top of it.
     let line_of = |key: &str| -> u64 {
         text.lines()
             .position(|l| {
@@ -73,6 +72,7 @@ pub fn parse(text: &str, file: &Location) -> (Settings, Lexicon, Vec<Diagnostic>
             .map(|i| i as u64 + 1)
             .unwrap_or(0)
     };
+    // The scale comes first: the [lexicon] overrides go on top of it.
     if let Some(value) = table.get("scale") {
         let loc = Location::new(file.file.clone(), line_of("scale")).with_field("scale");
         match value.as_str().map(Scale::parse) {
