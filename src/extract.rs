@@ -1392,7 +1392,9 @@ fn resolve_np(ctx: &Ctx, mem: &Memory, a: usize, b: usize, adjacent: bool) -> Op
     let last = *pieces.last()?;
     let first_piece = pieces[0];
     let ok_run = |r: &(usize, usize), piece: (usize, usize)| {
-        !cs[r.1 - 1].norm.ends_with("'s")
+        // "Kim Jong Un's sister": a possessive names someone else, unless it
+        // ends the phrase ("in Victor Cha's view").
+        (!cs[r.1 - 1].norm.ends_with("'s") || r.1 == piece.1)
             && (r.1 - r.0 >= 2
                 || mem.by_part(&cs[r.0].norm).is_some()
                 || (adjacent && r.1 == piece.1 && piece.1 == last.1)

@@ -239,6 +239,18 @@ fn each_attribution_pattern() {
             "may",
             false,
         ),
+        (
+            "In Victor Cha's view, a summit is likely before the election.",
+            "Victor Cha",
+            "likely",
+            false,
+        ),
+        (
+            "A summit is likely before the election, in the view of Victor Cha.",
+            "Victor Cha",
+            "likely",
+            false,
+        ),
         // Believes, expects, assumes, notes, warns.
         (
             "Sue Mi Terry believes the North may resume missile tests in the spring.",
