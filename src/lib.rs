@@ -8,6 +8,7 @@
 //! nothing in the library prints.
 
 pub mod error;
+pub mod extract;
 pub mod ledger;
 pub mod lexicon;
 pub mod matching;

@@ -7,7 +7,7 @@
 use serde::Serialize;
 
 use crate::error::{Diagnostic, Location, show};
-use crate::lexicon::{Entry, Lexicon, Origin};
+use crate::lexicon::{Entry, Lexicon, Origin, Scale};
 
 /// Scoring settings. Defaults follow the data contract.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -22,6 +22,8 @@ pub struct Settings {
     pub resamples: usize,
     /// Base seed of every random draw, so reports are reproducible.
     pub seed: u64,
+    /// The verbal probability scale phrases are read on first.
+    pub scale: Scale,
 }
 
 impl Default for Settings {
@@ -32,6 +34,7 @@ impl Default for Settings {
             min_n: 5,
             resamples: 1000,
             seed: 20190315,
+            scale: Scale::default(),
         }
     }
 }
@@ -85,9 +88,29 @@ pub fn parse(text: &str, file: &Location) -> (Settings, Lexicon, Vec<Diagnostic>
             .map(|i| i as u64 + 1)
             .unwrap_or(0)
     };
+    // The scale comes first: the [lexicon] overrides go on top of it.
+    if let Some(value) = table.get("scale") {
+        let loc = Location::new(file.file.clone(), line_of("scale")).with_field("scale");
+        match value.as_str().map(Scale::parse) {
+            Some(Ok(s)) => {
+                settings.scale = s;
+                lexicon = Lexicon::for_scale(s);
+            }
+            Some(Err(e)) => diags.push(Diagnostic::error(loc, e)),
+            None => diags.push(Diagnostic::error(
+                loc,
+                format!(
+                    "{} is not a scale name (known: {})",
+                    value,
+                    Scale::ALL.map(|s| s.id()).join(", ")
+                ),
+            )),
+        }
+    }
     for (key, value) in &table {
         let loc = Location::new(file.file.clone(), line_of(key)).with_field(key);
         match key.as_str() {
+            "scale" => {}
             "bins" => match value.as_integer() {
                 Some(b) if (1..=1000).contains(&b) => settings.bins = b as usize,
                 _ => diags.push(Diagnostic::error(
@@ -139,7 +162,7 @@ pub fn parse(text: &str, file: &Location) -> (Settings, Lexicon, Vec<Diagnostic>
             other => diags.push(Diagnostic::error(
                 loc,
                 format!(
-                    "unknown setting {} (known: bins, log_clamp, min_n, resamples, seed, [lexicon])",
+                    "unknown setting {} (known: bins, log_clamp, min_n, resamples, seed, scale, [lexicon])",
                     show(other)
                 ),
             )),
@@ -182,13 +205,7 @@ fn lexicon_entry(phrase: &str, v: &toml::Value) -> Result<Entry, String> {
             low, point, high
         ));
     }
-    Ok(Entry {
-        phrase: phrase.to_string(),
-        point,
-        low,
-        high,
-        origin: Origin::Ledger(note),
-    })
+    Ok(Entry::new(phrase, point, low, high, Origin::Ledger(note)))
 }
 
 #[cfg(test)]
@@ -224,6 +241,41 @@ mod tests {
         assert!(
             msgs.iter()
                 .any(|m| m.starts_with("hindsight.toml:4: lexicon.x:"))
+        );
+    }
+
+    #[test]
+    fn scale_is_chosen_before_the_overrides() {
+        let text = "[lexicon]\n\"a long shot\" = 0.1\n\"likely\" = 0.7\n\nscale = \"IPCC\"\n";
+        // TOML puts a top-level key after a table in that table; write it first.
+        let (_, _, d) = parse(text, &loc());
+        assert!(!d.is_empty());
+        let text = "scale = \"ipcc\"\n[lexicon]\n\"a long shot\" = 0.1\n\"likely\" = 0.7\n";
+        let (s, lex, d) = parse(text, &loc());
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(s.scale, Scale::Ipcc);
+        assert_eq!(lex.scale(), Scale::Ipcc);
+        assert_eq!(lex.lookup("very likely").unwrap().point, 0.95);
+        assert_eq!(lex.lookup("likely").unwrap().point, 0.7);
+        assert_eq!(lex.lookup("a long shot").unwrap().point, 0.1);
+    }
+
+    #[test]
+    fn unknown_scale_is_located() {
+        let (s, _, d) = parse("bins = 5\nscale = \"sherman\"\n", &loc());
+        assert_eq!(d.len(), 1);
+        assert!(
+            d[0].to_string()
+                .starts_with("hindsight.toml:2: scale: unknown scale 'sherman' (known: icd203, kent, phia, ipcc, survey)"),
+            "{}",
+            d[0]
+        );
+        assert_eq!(s.scale, Scale::Icd203);
+        let (_, _, d) = parse("scale = 3\n", &loc());
+        assert!(
+            d[0].to_string().contains("3 is not a scale name"),
+            "{}",
+            d[0]
         );
     }
 

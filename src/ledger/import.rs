@@ -60,6 +60,20 @@ const FLAT_COLUMNS: &[&str] = &[
     "tags",
 ];
 
+/// Review columns of a `hindsight extract` draft. A forecast import accepts
+/// them and ignores them: they help a person decide, they are not stored.
+pub const DRAFT_REVIEW_COLUMNS: &[&str] = &[
+    "confidence",
+    "found",
+    "mapped_p",
+    "mapped_low",
+    "mapped_high",
+    "scale",
+    "sentence",
+    "line",
+    "note",
+];
+
 pub const CHANGES_LOG: &str = "forecasts/CHANGES.log";
 
 /// What is being imported.
@@ -256,7 +270,12 @@ pub fn import(
                     required: &["question_id", "forecaster", "made_on"],
                     optional: FORECAST_COLUMNS,
                 };
-                table::read(file, &bytes, Some(spec), FLAT_COLUMNS)
+                let extra: Vec<&str> = FLAT_COLUMNS
+                    .iter()
+                    .chain(DRAFT_REVIEW_COLUMNS)
+                    .copied()
+                    .collect();
+                table::read(file, &bytes, Some(spec), &extra)
             }
             ImportKind::Outcomes => table::read(file, &bytes, Some(table::OUTCOMES), &[]),
         };
