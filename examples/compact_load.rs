@@ -335,6 +335,7 @@ fn main() -> Result<()> {
             None,
             &set.unscored,
             "builtin",
+            None,
         )?;
     }
     eprintln!(

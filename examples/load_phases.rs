@@ -34,7 +34,15 @@ fn main() -> anyhow::Result<()> {
     let t_score = t.elapsed();
     let t = Instant::now();
     let mut out = Vec::new();
-    hindsight::render::json::write_scores(&mut out, &scores, &settings, None, &set.unscored, "")?;
+    hindsight::render::json::write_scores(
+        &mut out,
+        &scores,
+        &settings,
+        None,
+        &set.unscored,
+        "",
+        None,
+    )?;
     let t_json = t.elapsed();
     println!(
         "forecasts {} errors {} scored {} forecasters {}",

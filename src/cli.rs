@@ -43,6 +43,33 @@ pub enum Command {
     Lexicon(LexiconArgs),
     /// Write a synthetic ledger with forecasters of known behaviour (for demos, tests, benchmarks).
     Synth(SynthArgs),
+    /// Propose draft forecast rows from an article's text, for staff to review and import.
+    Extract(ExtractArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExtractArgs {
+    /// The article: plain text, UTF-8 (any punctuation style).
+    #[arg(value_name = "ARTICLE.txt")]
+    pub article: PathBuf,
+    /// Where the article was published (the drafts' `source`).
+    #[arg(long, value_name = "URL")]
+    pub source: Option<String>,
+    /// Publication date (the drafts' `made_on`).
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    pub published: Option<NaiveDate>,
+    /// Who is coding (the drafts' `recorded_by`).
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
+    /// Leave out drafts below this confidence (0 to 1).
+    #[arg(long, default_value_t = 0.5, value_name = "X")]
+    pub min_confidence: f64,
+    /// Scale to map phrases on (default: the ledger's, or icd203).
+    #[arg(long, value_name = "NAME")]
+    pub scale: Option<String>,
+    /// Draft CSV to write ("-" for standard output).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -141,6 +168,10 @@ pub struct ScoreArgs {
     /// Only this forecaster (exact name).
     #[arg(long, value_name = "NAME")]
     pub forecaster: Option<String>,
+    /// Also show how the scores move when verbal phrases take the ends of
+    /// their ranges or another scale's readings (JSON: `sensitivity`).
+    #[arg(long)]
+    pub sensitivity: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -183,6 +214,10 @@ pub struct RunArgs {
 
 #[derive(Debug, Args)]
 pub struct LexiconArgs {
+    /// Scale to read phrases on: icd203 (default), kent, phia, ipcc, survey
+    /// (default: the ledger's hindsight.toml `scale`).
+    #[arg(long, value_name = "NAME", global = true)]
+    pub scale: Option<String>,
     #[command(subcommand)]
     pub command: Option<LexiconCommand>,
 }

@@ -16,5 +16,6 @@ pub mod model;
 pub mod render;
 pub mod report;
 pub mod score;
+pub mod sensitivity;
 pub mod settings;
 pub mod synth;

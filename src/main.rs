@@ -23,6 +23,7 @@ fn main() -> ExitCode {
         Command::Run(a) => cmd::run::run(&cli, a),
         Command::Lexicon(a) => cmd::lexicon::run(&cli, a),
         Command::Synth(a) => cmd::synth::run(a),
+        Command::Extract(a) => cmd::extract::run(&cli, a),
     };
     match result {
         Ok(code) => code,

@@ -353,6 +353,7 @@ fn write_files(dir: &Path, input: &ReportInput) -> Result<Vec<PathBuf>> {
         Ok(())
     };
 
+    let sens = crate::sensitivity::sensitivity(l, set, input.scores);
     let mut buf = Vec::new();
     json::write_scores(
         &mut buf,
@@ -361,6 +362,7 @@ fn write_files(dir: &Path, input: &ReportInput) -> Result<Vec<PathBuf>> {
         Some(as_of),
         &set.unscored,
         input.lexicon,
+        Some(&sens),
     )?;
     put("scores.json", &buf, &mut files)?;
     let mut buf = Vec::new();
@@ -508,6 +510,7 @@ fn write_files(dir: &Path, input: &ReportInput) -> Result<Vec<PathBuf>> {
         )?;
     }
     let lb = Leaderboard {
+        whiskers: String::new(),
         title: "Leaderboard".into(),
         subtitle: format!(
             "Mean Brier score with 95% bootstrap interval (resampling questions) · grey: fewer than {} scored forecasts · as of {}",
@@ -532,6 +535,49 @@ fn write_files(dir: &Path, input: &ReportInput) -> Result<Vec<PathBuf>> {
         "Each forecaster's mean Brier score (dot) and 95% interval from resampling questions (whiskers); forecasters with one question have no interval.".into(),
         &mut files,
     )?;
+    if sens.verbal_forecasts > 0 {
+        let rows: Vec<LeaderRow> = board
+            .iter()
+            .filter_map(|f| {
+                sens.forecasters
+                    .iter()
+                    .find(|r| r.forecaster.as_deref() == Some(f.forecaster.as_str()))
+                    .map(|r| (f, r))
+            })
+            .filter(|(_, r)| r.verbal > 0)
+            .map(|(f, r)| {
+                let mut vals: Vec<f64> =
+                    [r.brier_low, r.brier_high].into_iter().flatten().collect();
+                vals.extend(r.by_scale.values().flatten());
+                let lo = vals.iter().copied().fold(f64::INFINITY, f64::min);
+                let hi = vals.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                LeaderRow {
+                    name: f.forecaster.clone(),
+                    brier: f.summary.brier.unwrap_or(f64::NAN),
+                    lo,
+                    hi,
+                    ranked: f.ranked,
+                    n: f.summary.n,
+                }
+            })
+            .collect();
+        let chart = Leaderboard {
+            title: "Sensitivity to how phrases are read".into(),
+            subtitle: format!(
+                "Dot: Brier as scored ({}); whiskers: phrases at either end of their ranges or on another scale",
+                sens.scale
+            ),
+            rows,
+            whiskers: "range over phrase readings".into(),
+        };
+        render_leaderboard_png(&chart, &dir.join("sensitivity.png"))?;
+        add_chart(
+            "sensitivity.png",
+            "Sensitivity to phrase readings",
+            "How far each forecaster's Brier could move if the verbal phrases were read differently: whiskers span every phrase at the low and high end of its range and every built-in scale.".into(),
+            &mut files,
+        )?;
+    }
     let charted: Vec<&ForecasterScores> = input
         .scores
         .forecasters
@@ -558,7 +604,7 @@ fn write_files(dir: &Path, input: &ReportInput) -> Result<Vec<PathBuf>> {
         summary_md(input, &chart_of).as_bytes(),
         &mut files,
     )?;
-    let page = html_page(input, &fscores, &pairs, charts, &chart_of);
+    let page = html_page(input, &fscores, &pairs, charts, &chart_of, &sens);
     put("index.html", html::render(&page).as_bytes(), &mut files)?;
     let manifest = manifest(input, dir, &files)?;
     put("manifest.json", manifest.as_bytes(), &mut files)?;
@@ -937,6 +983,7 @@ fn html_page(
     pairs: &[Pairwise],
     charts: Vec<Chart>,
     chart_of: &HashMap<String, String>,
+    sens: &crate::sensitivity::Sensitivity,
 ) -> Page {
     let l = input.ledger;
     let set = input.set;
@@ -1073,6 +1120,9 @@ fn html_page(
         false,
     );
     lb.tables.push(t);
+    let (sensitivity_charts, charts): (Vec<Chart>, Vec<Chart>) = charts
+        .into_iter()
+        .partition(|c| c.file == "sensitivity.png");
     let (board_charts, calibration_charts): (Vec<Chart>, Vec<Chart>) = charts
         .into_iter()
         .partition(|c| c.file == "leaderboard.png" || c.file == "brier-over-time.png");
@@ -1253,6 +1303,80 @@ fn html_page(
         pw.tables.push(t);
     }
     sections.push(pw);
+
+    // Sensitivity.
+    let mut se = Section::new("sensitivity", "Sensitivity to phrase readings");
+    if sens.verbal_forecasts == 0 {
+        se.intro.push("Every scored forecast gave a number, so the readings of verbal phrases do not matter here.".into());
+    } else {
+        se.intro.push(format!(
+            "{} scored forecasts came from a verbal phrase, read on the {} scale. The table shows each forecaster's Brier score when every phrase takes the low or the high end of its range, the best and worst case (each phrase at the end that scores best or worst on its outcome), and the score with every phrase read on each built-in scale, with the rank among ranked forecasters in brackets. Numeric forecasts never move.",
+            sens.verbal_forecasts,
+            escape(&sens.scale)
+        ));
+        let changes: Vec<String> = sens
+            .order_changes
+            .iter()
+            .map(|(k, v)| {
+                format!(
+                    "{} {}",
+                    escape(k),
+                    if *v {
+                        "<strong>changes</strong>"
+                    } else {
+                        "keeps"
+                    }
+                )
+            })
+            .collect();
+        se.intro.push(format!(
+            "Leaderboard order compared with {}: {}.",
+            escape(&sens.scale),
+            changes.join(", ")
+        ));
+        let scale_ids: Vec<String> = sens.overall.by_scale.keys().cloned().collect();
+        let mut header: Vec<&str> = vec![
+            "Forecaster",
+            "verbal / n",
+            "Brier",
+            "low",
+            "high",
+            "best",
+            "worst",
+        ];
+        header.extend(scale_ids.iter().map(|s| s.as_str()));
+        let numeric: Vec<bool> = header.iter().enumerate().map(|(i, _)| i > 0).collect();
+        let mut t = TableHtml::new(&header, &numeric);
+        let cells = |name: String, r: &crate::sensitivity::SensitivityRow| {
+            let mut c = vec![
+                name,
+                format!("{} / {}", r.verbal, r.n),
+                fmt4(r.brier),
+                fmt4(r.brier_low),
+                fmt4(r.brier_high),
+                fmt4(r.brier_best),
+                fmt4(r.brier_worst),
+            ];
+            for id in &scale_ids {
+                let v = fmt4(r.by_scale.get(id).copied().flatten());
+                c.push(match r.rank_by_scale.get(id).copied().flatten() {
+                    Some(k) => format!("{} (#{})", v, k),
+                    None => v,
+                });
+            }
+            c
+        };
+        for r in sens.forecasters.iter().filter(|r| r.verbal > 0) {
+            t.row(cells(text(r.forecaster.as_deref().unwrap_or("")), r), false);
+        }
+        t.row(
+            cells("<strong>All forecasters</strong>".into(), &sens.overall),
+            false,
+        );
+        se.tables.push(t);
+    }
+    se.charts = sensitivity_charts;
+    sections.push(se);
 
     // Pending.
     let mut pe = Section::new("pending", "Pending questions");

@@ -5,14 +5,26 @@ use std::process::ExitCode;
 use anyhow::Result;
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use hindsight::ledger;
-use hindsight::lexicon::Lexicon;
+use hindsight::lexicon::{Lexicon, Scale};
 use hindsight::render::terminal_safe;
 use hindsight::settings;
 
 use crate::cli::{Cli, LexiconArgs, LexiconCommand};
 
-/// The lexicon in force: built in, plus the ledger's hindsight.toml if there is one.
-fn lexicon_for(cli: &Cli) -> Result<Lexicon> {
+/// The lexicon in force: built in, plus the ledger's hindsight.toml if there
+/// is one, read on `scale` when given.
+pub fn lexicon_for(cli: &Cli, scale: Option<&str>) -> Result<Lexicon> {
+    let lex = ledger_lexicon(cli)?;
+    match scale {
+        None => Ok(lex),
+        Some(name) => {
+            let s = Scale::parse(name).map_err(|e| anyhow::anyhow!("--scale: {}", e))?;
+            Ok(lex.with_scale(s))
+        }
+    }
+}
+
+fn ledger_lexicon(cli: &Cli) -> Result<Lexicon> {
     let path = cli.root.join(ledger::SETTINGS_FILE);
     if !path.is_file() {
         return Ok(Lexicon::builtin());
@@ -29,7 +41,7 @@ fn lexicon_for(cli: &Cli) -> Result<Lexicon> {
 }
 
 pub fn run(cli: &Cli, args: &LexiconArgs) -> Result<ExitCode> {
-    let lex = lexicon_for(cli)?;
+    let lex = lexicon_for(cli, args.scale.as_deref())?;
     match &args.command {
         None => {
             let mut t = Table::new();
@@ -46,10 +58,10 @@ pub fn run(cli: &Cli, args: &LexiconArgs) -> Result<ExitCode> {
                     r(e.point),
                     r(e.low),
                     r(e.high),
-                    Cell::new(terminal_safe(&e.origin.describe())),
+                    Cell::new(terminal_safe(&e.explain())),
                 ]);
             }
-            super::print_stdout(format!("{}\nPhrases are matched ignoring case, curly quotes, extra spaces and trailing punctuation.\ndirection = no in a forecast row gives P(yes) = 1 - P.\n", t).as_bytes())?;
+            super::print_stdout(format!("{}\n{}\nPhrases are matched ignoring case, curly quotes, extra spaces and trailing punctuation.\ndirection = no in a forecast row gives P(yes) = 1 - P.\n", t, terminal_safe(&lex.describe())).as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }
         Some(LexiconCommand::Lookup { phrase }) => match lex.lookup(phrase) {
@@ -61,7 +73,7 @@ pub fn run(cli: &Cli, args: &LexiconArgs) -> Result<ExitCode> {
                         e.point,
                         e.low,
                         e.high,
-                        terminal_safe(&e.origin.describe())
+                        terminal_safe(&e.explain())
                     )
                     .as_bytes(),
                 )?;

@@ -4,6 +4,7 @@
 
 pub mod chart;
 pub mod check;
+pub mod extract;
 pub mod import;
 pub mod lexicon;
 pub mod run;
@@ -87,17 +88,9 @@ pub fn check_forecaster(ledger: &Ledger, name: &str) -> Result<()> {
     )
 }
 
-/// The lexicon description recorded in outputs.
-pub fn lexicon_name(ledger: &Ledger) -> &'static str {
-    if ledger
-        .files
-        .iter()
-        .any(|(p, _)| p == Path::new(ledger::SETTINGS_FILE))
-    {
-        "builtin (ICD 203 + hindsight commentary table) with hindsight.toml overrides"
-    } else {
-        "builtin (ICD 203 + hindsight commentary table)"
-    }
+/// The lexicon description recorded in outputs (scale and overrides).
+pub fn lexicon_name(ledger: &Ledger) -> String {
+    ledger.lexicon.describe()
 }
 
 /// A one-line account of what was and was not scored.

@@ -48,7 +48,7 @@ pub fn run(cli: &Cli, args: &RunArgs) -> Result<ExitCode> {
             scores: &scores,
             settings: &settings,
             period,
-            lexicon: super::lexicon_name(&ledger),
+            lexicon: &super::lexicon_name(&ledger),
         },
     )?;
     let mut out = hindsight::render::table::render(&scores, settings.min_n);

@@ -36,6 +36,9 @@ pub fn run(cli: &Cli, args: &ScoreArgs) -> Result<ExitCode> {
             t_score.as_secs_f64()
         );
     }
+    let sens = args
+        .sensitivity
+        .then(|| hindsight::sensitivity::sensitivity(&ledger, &set, &scores));
     let mut out = Vec::new();
     match args.format {
         Format::Table => {
@@ -43,6 +46,11 @@ pub fn run(cli: &Cli, args: &ScoreArgs) -> Result<ExitCode> {
             out.push(b'\n');
             out.extend_from_slice(super::coverage_line(&set).as_bytes());
             out.push(b'\n');
+            if let Some(s) = &sens {
+                out.push(b'\n');
+                out.extend_from_slice(render::table::render_sensitivity(s).as_bytes());
+                out.push(b'\n');
+            }
         }
         Format::Json => render::json::write_scores(
             &mut out,
@@ -50,7 +58,8 @@ pub fn run(cli: &Cli, args: &ScoreArgs) -> Result<ExitCode> {
             &settings,
             args.scoring.as_of,
             &set.unscored,
-            super::lexicon_name(&ledger),
+            &super::lexicon_name(&ledger),
+            sens.as_ref(),
         )?,
         Format::Csv => render::csv_out::write_scores(&mut out, &scores)?,
     }

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::matching::Unscored;
 use crate::score::{ForecasterScores, Scores, Summary};
+use crate::sensitivity::Sensitivity;
 use crate::settings::Settings;
 
 #[derive(Serialize)]
@@ -16,6 +17,8 @@ struct Doc<'a> {
     overall: &'a Summary,
     forecasters: &'a [ForecasterScores],
     unscored: &'a Unscored,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sensitivity: Option<&'a Sensitivity>,
 }
 
 #[derive(Serialize)]
@@ -36,6 +39,7 @@ pub fn write_scores<W: Write>(
     as_of: Option<NaiveDate>,
     unscored: &Unscored,
     lexicon: &str,
+    sensitivity: Option<&Sensitivity>,
 ) -> std::io::Result<()> {
     let doc = Doc {
         as_of: as_of.map(|d| d.to_string()),
@@ -50,6 +54,7 @@ pub fn write_scores<W: Write>(
         overall: &scores.overall,
         forecasters: &scores.forecasters,
         unscored,
+        sensitivity,
     };
     serde_json::to_writer_pretty(&mut *w, &doc).map_err(std::io::Error::other)?;
     w.write_all(b"\n")

@@ -73,3 +73,69 @@ pub fn render(scores: &Scores, min_n: usize) -> String {
     }
     out
 }
+
+/// The sensitivity table: each forecaster's Brier under other readings of
+/// the phrases (no trailing newline).
+pub fn render_sensitivity(s: &crate::sensitivity::Sensitivity) -> String {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED);
+    let scales: Vec<String> = s.overall.by_scale.keys().cloned().collect();
+    let mut header: Vec<String> = [
+        "Forecaster",
+        "n",
+        "verbal",
+        "Brier",
+        "low",
+        "high",
+        "best",
+        "worst",
+    ]
+    .iter()
+    .map(|h| h.to_string())
+    .collect();
+    header.extend(scales.iter().cloned());
+    t.set_header(header);
+    let right = |v: String| Cell::new(v).set_alignment(CellAlignment::Right);
+    let row = |name: String, r: &crate::sensitivity::SensitivityRow| {
+        let mut cells = vec![
+            Cell::new(name),
+            right(r.n.to_string()),
+            right(r.verbal.to_string()),
+            right(fmt4(r.brier)),
+            right(fmt4(r.brier_low)),
+            right(fmt4(r.brier_high)),
+            right(fmt4(r.brier_best)),
+            right(fmt4(r.brier_worst)),
+        ];
+        for sc in &scales {
+            let rank = r.rank_by_scale.get(sc).copied().flatten();
+            let v = fmt4(r.by_scale.get(sc).copied().flatten());
+            cells.push(right(match rank {
+                Some(k) => format!("{} (#{})", v, k),
+                None => v,
+            }));
+        }
+        cells
+    };
+    for r in &s.forecasters {
+        t.add_row(row(terminal_safe(r.forecaster.as_deref().unwrap_or("")), r));
+    }
+    t.add_row(row("All forecasters".to_string(), &s.overall));
+    let changes: Vec<String> = s
+        .order_changes
+        .iter()
+        .map(|(k, v)| format!("{}: {}", k, if *v { "changes" } else { "same" }))
+        .collect();
+    format!(
+        "Sensitivity to how phrases are read ({} verbal forecasts; scored on {}):\n{}\nlow / high: every phrase at that end of its range; best / worst: each phrase at the end that scores best / worst on its outcome; scale columns: every phrase read on that scale (#rank among ranked forecasters).\nLeaderboard order vs {}: {}.",
+        s.verbal_forecasts,
+        s.scale,
+        t,
+        s.scale,
+        if changes.is_empty() {
+            "no other scale".to_string()
+        } else {
+            changes.join(", ")
+        }
+    )
+}

@@ -36,6 +36,8 @@ pub struct Leaderboard {
     /// In display order (best first); at most [`MAX_ROWS`] are drawn and the
     /// subtitle says how many more there are.
     pub rows: Vec<LeaderRow>,
+    /// What the whiskers show, for the axis title (empty: "95% bootstrap interval").
+    pub whiskers: String,
 }
 
 /// Most rows drawn.
@@ -198,7 +200,14 @@ fn draw(root: &Root<'_>, chart: &Leaderboard) -> Result<()> {
         root,
         &page,
         plot,
-        "Brier score (lower is better) · dot: score · whiskers: 95% bootstrap interval",
+        &format!(
+            "Brier score (lower is better) · dot: score · whiskers: {}",
+            if chart.whiskers.is_empty() {
+                "95% bootstrap interval"
+            } else {
+                chart.whiskers.as_str()
+            }
+        ),
     )?;
 
     // Column heads, on one line above the top tick labels.
@@ -366,6 +375,7 @@ mod tests {
 
     fn board(rows: Vec<LeaderRow>) -> Leaderboard {
         Leaderboard {
+            whiskers: String::new(),
             title: "Leaderboard".into(),
             subtitle: "Brier score, best first".into(),
             rows,
@@ -428,6 +438,7 @@ mod tests {
             ]),
         ];
         cases.push(Leaderboard {
+            whiskers: String::new(),
             title: hostile_names().concat(),
             subtitle: hostile_names().concat(),
             rows: hostile_names()
