@@ -7,7 +7,7 @@
 //! indices, grouped by forecaster) and a status for every forecast, so that each
 //! unscored forecast is counted under its reason. It does not compute scores.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::ops::Range;
 
 use chrono::NaiveDate;
@@ -109,17 +109,22 @@ impl ScoredSet {
 /// Match the ledger's forecasts to outcomes.
 pub fn match_forecasts(ledger: &Ledger, config: &MatchConfig) -> ScoredSet {
     let qindex = ledger.question_index();
-    let outcome_of: HashMap<&str, (NaiveDate, OutcomeValue)> = ledger
-        .outcomes
-        .iter()
-        .filter(|o| config.as_of.is_none_or(|d| o.resolved_on <= d))
-        .map(|o| (o.question_id.as_str(), (o.resolved_on, o.value)))
-        .collect();
+    // Outcome by question index (one string lookup per outcome, none per forecast).
+    let mut outcome_of: Vec<Option<(NaiveDate, OutcomeValue)>> = vec![None; ledger.questions.len()];
+    for o in &ledger.outcomes {
+        if config.as_of.is_none_or(|d| o.resolved_on <= d)
+            && let Some(&qi) = qindex.get(o.question_id.as_str())
+        {
+            outcome_of[qi] = Some((o.resolved_on, o.value));
+        }
+    }
     let mut set = ScoredSet {
         status: vec![None; ledger.forecasts.len()],
         ..ScoredSet::default()
     };
-    let mut by_forecaster: BTreeMap<&str, Vec<(f64, bool, u32, u32)>> = BTreeMap::new();
+    // Forecasters interned in first-seen order; rows grouped per forecaster.
+    let mut names: HashMap<&str, usize> = HashMap::new();
+    let mut rows: Vec<Vec<(f64, bool, u32, u32)>> = Vec::new();
     for (fi, f) in ledger.forecasts.iter().enumerate() {
         if let Some(name) = &config.forecaster
             && &f.forecaster != name
@@ -137,20 +142,21 @@ pub fn match_forecasts(ledger: &Ledger, config: &MatchConfig) -> ScoredSet {
         } else if f.made_on > q.closes_on {
             Status::MadeAfterClose
         } else {
-            match outcome_of.get(q.id.as_str()) {
+            match outcome_of[qi] {
                 None => Status::Pending,
                 Some((_, OutcomeValue::Void)) => Status::Void,
-                Some((resolved_on, _)) if f.made_on >= *resolved_on => Status::MadeAfterResolution,
+                Some((resolved_on, _)) if f.made_on >= resolved_on => Status::MadeAfterResolution,
                 Some((_, value)) => {
-                    by_forecaster
-                        .entry(f.forecaster.as_str())
-                        .or_default()
-                        .push((
-                            f.probability.get(),
-                            *value == OutcomeValue::Yes,
-                            qi as u32,
-                            fi as u32,
-                        ));
+                    let g = *names.entry(f.forecaster.as_str()).or_insert_with(|| {
+                        rows.push(Vec::new());
+                        rows.len() - 1
+                    });
+                    rows[g].push((
+                        f.probability.get(),
+                        value == OutcomeValue::Yes,
+                        qi as u32,
+                        fi as u32,
+                    ));
                     Status::Scored
                 }
             }
@@ -165,9 +171,17 @@ pub fn match_forecasts(ledger: &Ledger, config: &MatchConfig) -> ScoredSet {
         }
         set.status[fi] = Some(status);
     }
-    for (name, rows) in by_forecaster {
+    // Groups in name order (byte order, as the JSON lists forecasters).
+    let mut order: Vec<(&str, usize)> = names.into_iter().collect();
+    order.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let total: usize = rows.iter().map(|r| r.len()).sum();
+    set.p.reserve_exact(total);
+    set.y.reserve_exact(total);
+    set.question.reserve_exact(total);
+    set.forecast.reserve_exact(total);
+    for (name, g) in order {
         let start = set.p.len();
-        for (p, y, q, f) in rows {
+        for &(p, y, q, f) in &rows[g] {
             set.p.push(p);
             set.y.push(y);
             set.question.push(q);

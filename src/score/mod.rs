@@ -261,3 +261,53 @@ mod tests {
         assert!(s.brier.is_some() && s.spiegelhalter.is_some());
     }
 }
+
+#[cfg(test)]
+mod parallel_tests {
+    use super::*;
+    use crate::matching::ScoredSet;
+
+    /// The parallel per-forecaster path gives exactly what a plain sequential
+    /// loop over the same groups gives.
+    #[test]
+    fn parallel_scoring_equals_the_sequential_path() {
+        let mut set = ScoredSet::default();
+        let mut x: u64 = 99;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for g in 0..9 {
+            let start = set.p.len();
+            for i in 0..(50 + 30 * g) {
+                let t = (next() * 20.0).round() / 20.0;
+                set.p.push(t);
+                set.y.push(next() < t);
+                set.question.push((i % 40) as u32);
+                set.forecast.push(set.forecast.len() as u32);
+            }
+            set.forecasters.push(format!("F{g}"));
+            set.groups.push(start..set.p.len());
+        }
+        let params = Params {
+            resamples: 100,
+            ..Params::default()
+        };
+        let scores = score_set(&set, params, 5);
+        for (g, f) in scores.forecasters.iter().enumerate() {
+            let r = set.groups[g].clone();
+            let seq = summarize_grouped(
+                &set.p[r.clone()],
+                &set.y[r.clone()],
+                &set.question[r],
+                params,
+                derive_seed(params.seed, &set.forecasters[g]),
+            );
+            assert_eq!(f.summary, seq, "forecaster {g}");
+        }
+        // And again: identical, run to run.
+        assert_eq!(scores, score_set(&set, params, 5));
+    }
+}
