@@ -162,8 +162,8 @@ pub fn parse_date(raw: &str, order: Option<DateOrder>) -> Result<NaiveDate, Stri
                     "'{}': {} was a {}, not a {}",
                     raw.trim(),
                     date,
-                    date.weekday(),
-                    wd
+                    weekday_name(date.weekday()),
+                    weekday_name(wd)
                 ));
             }
             return Ok(date);
@@ -210,6 +210,18 @@ fn strip_time_of_day(s: &str) -> &str {
         .iter()
         .any(|f| chrono::NaiveTime::parse_from_str(t, f).is_ok());
     if ok { date } else { s }
+}
+
+fn weekday_name(d: Weekday) -> &'static str {
+    match d {
+        Weekday::Mon => "Monday",
+        Weekday::Tue => "Tuesday",
+        Weekday::Wed => "Wednesday",
+        Weekday::Thu => "Thursday",
+        Weekday::Fri => "Friday",
+        Weekday::Sat => "Saturday",
+        Weekday::Sun => "Sunday",
+    }
 }
 
 fn weekday_from_name(s: &str) -> Option<Weekday> {

@@ -483,6 +483,9 @@ pub fn decode<'a>(
     } else {
         match forced {
             None | Some(InputEncoding::Utf8) => match std::str::from_utf8(bytes) {
+                Ok(_) if forced.is_none() && bytes.contains(&0) => {
+                    return Err(nul_error(bytes.iter().position(|&b| b == 0).unwrap_or(0)));
+                }
                 Ok(s) => (Cow::Borrowed(s), Decoding::Utf8),
                 Err(e) if forced.is_some() => {
                     return Err(Diagnostic::error(
@@ -667,6 +670,49 @@ fn human_bytes(n: usize) -> String {
     }
 }
 
+/// Where a quoted field opens and is never closed (so the rest of the file
+/// would be read as one field): its byte offset and the field's 1-based
+/// column. Follows the csv crate's reading of quotes: a quote opens a quoted
+/// field only at the start of a field, `""` inside one is a quote.
+pub fn unclosed_quote(text: &str, delimiter: u8) -> Option<(usize, usize)> {
+    #[derive(PartialEq)]
+    enum S {
+        Start,
+        Unquoted,
+        Quoted,
+    }
+    let bytes = text.as_bytes();
+    let mut s = S::Start;
+    let mut open = (0, 0);
+    let mut field = 1;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if s == S::Quoted {
+            if b == b'"' {
+                if bytes.get(i + 1) == Some(&b'"') {
+                    i += 2;
+                    continue;
+                }
+                s = S::Unquoted;
+            }
+        } else if b == b'\n' || b == b'\r' {
+            field = 1;
+            s = S::Start;
+        } else if b == delimiter {
+            field += 1;
+            s = S::Start;
+        } else if s == S::Start && b == b'"' {
+            open = (i, field);
+            s = S::Quoted;
+        } else {
+            s = S::Unquoted;
+        }
+        i += 1;
+    }
+    (s == S::Quoted).then_some(open)
+}
+
 /// Split decoded text into a header and records with `delimiter`, keeping
 /// each record's line number (`line_offset` lines were removed before `text`,
 /// e.g. a `sep=` line). Stops with a located error at the first limit passed.
@@ -678,6 +724,15 @@ pub fn read_raw(
     limits: &Limits,
 ) -> Result<RawTable, Problem> {
     let bytes = text.as_bytes();
+    if let Some((at, col)) = unclosed_quote(text, delimiter) {
+        return Err(Problem::new(
+            Diagnostic::error(
+                Location::new(path, line_of_offset(bytes, at) + line_offset),
+                "a quote opens a field here and is never closed, so the rest of the file would be read as one field: close the quote (write a quote inside a quoted field as \"\")",
+            ),
+            Some(col),
+        ));
+    }
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
