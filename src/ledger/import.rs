@@ -1138,7 +1138,12 @@ pub fn rejects_csv(rows: &[RejectedRow]) -> Vec<u8> {
     let same_header = rows.windows(2).all(|w| w[0].header == w[1].header);
     let mut out = Vec::new();
     {
-        let mut w = writer(&mut out);
+        // Flexible: a rejected row may have more or fewer cells than its
+        // header, and keeps them all. Writing to memory cannot fail otherwise.
+        let mut w = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            .flexible(true)
+            .from_writer(&mut out);
         if same_header {
             let header: Vec<String> = std::iter::once(REASON_COLUMN.to_string())
                 .chain(rows.first().map(|r| r.header.clone()).unwrap_or_default())
@@ -1184,6 +1189,40 @@ pub fn rejects_csv(rows: &[RejectedRow]) -> Vec<u8> {
         let _ = w.flush();
     }
     out
+}
+
+/// Forecasts in the ledger's own batch form (every column of a batch file,
+/// values as the ledger holds them, the probability as it was stated): the
+/// export that imports back to the same forecasts, ids included.
+pub fn export_forecasts(forecasts: &[crate::model::Forecast]) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    {
+        let mut w = writer(&mut out);
+        w.write_record(FORECAST_COLUMNS)?;
+        for f in forecasts {
+            let made = f.made_on.to_string();
+            let prob = stated_prob(&f.stated);
+            let dir = match f.direction {
+                Direction::No => "no",
+                Direction::Yes => "",
+            };
+            w.write_record([
+                f.id.as_str(),
+                &f.question_id,
+                &f.forecaster,
+                &made,
+                &prob,
+                &f.verbal,
+                dir,
+                &f.option,
+                &f.quote,
+                &f.source,
+                &f.recorded_by,
+            ])?;
+        }
+        w.flush()?;
+    }
+    Ok(out)
 }
 
 /// A cell for a CSV that people open in spreadsheets: numbers as they are,
