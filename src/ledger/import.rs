@@ -1918,3 +1918,57 @@ impl<'a> State<'a> {
         std::mem::take(diags)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_header_name_means_one_thing() {
+        for kind in [ImportKind::Forecasts, ImportKind::Outcomes] {
+            let mut seen: HashMap<String, &str> = HashMap::new();
+            for (column, names) in kind.aliases() {
+                for n in names.iter().chain(std::iter::once(column)) {
+                    let key = header_key(n);
+                    if let Some(other) = seen.insert(key.clone(), column) {
+                        assert_eq!(other, *column, "{n:?} names {other} and {column}");
+                    }
+                }
+            }
+            for (name, _) in kind.ambiguous() {
+                assert!(
+                    !seen.contains_key(&header_key(name)),
+                    "{name} is both an alias and ambiguous"
+                );
+            }
+        }
+        assert_eq!(
+            meaning(ImportKind::Forecasts, "P(yes)", &[]),
+            Meaning::Column("probability")
+        );
+        assert_eq!(
+            meaning(ImportKind::Forecasts, " Made-On ", &[]),
+            Meaning::Column("made_on")
+        );
+        assert_eq!(
+            meaning(ImportKind::Outcomes, "Date", &[]),
+            Meaning::Column("resolved_on")
+        );
+        assert_eq!(
+            meaning(ImportKind::Forecasts, "ID", &[]),
+            Meaning::Ambiguous(&["forecast_id", "question_id"])
+        );
+        assert_eq!(
+            meaning(ImportKind::Forecasts, "Reason", &[]),
+            Meaning::Ignored
+        );
+        assert_eq!(
+            meaning(ImportKind::Forecasts, "mood", &["Mood".into()]),
+            Meaning::Ignored
+        );
+        assert_eq!(
+            meaning(ImportKind::Forecasts, "mood", &[]),
+            Meaning::Unknown
+        );
+    }
+}

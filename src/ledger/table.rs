@@ -964,6 +964,84 @@ mod tests {
     }
 
     #[test]
+    fn sniffing_prefers_the_delimiter_that_names_known_columns() {
+        let known = |h: &str| ["question_id", "forecaster", "made_on", "probability"].contains(&h);
+        for (text, want) in [
+            (
+                "question_id,forecaster,made_on,probability\nq1,A,x,0.5\n",
+                b',',
+            ),
+            (
+                "question_id;forecaster;made_on;probability\nq1;A, B;x;0,5\n",
+                b';',
+            ),
+            (
+                "question_id\tforecaster\tmade_on\tprobability\nq1\tA;B,C\tx\t0.5\n",
+                b'\t',
+            ),
+            // No known names: the delimiter that splits rows consistently.
+            ("a;b;c\n1;2,5;3\n4;5;6\n", b';'),
+            ("", b','),
+        ] {
+            assert_eq!(
+                sniff_delimiter(text, &known) as char,
+                want as char,
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn unclosed_quotes_are_found_and_closed_ones_are_not() {
+        for (text, want) in [
+            ("a,b\n1,\"x\n2,3\n", Some((6, 2))),
+            ("a,b\n1,\"x\"\"\n2\",3\n", None),
+            ("a,b\n1,x\"y\n", None),
+            ("\"a,b", Some((0, 1))),
+            ("a,\"\"\"\"\n", None),
+        ] {
+            assert_eq!(unclosed_quote(text, b','), want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn decoding_table() {
+        let p = Path::new("x.csv");
+        let ok =
+            |b: &[u8], f: Option<InputEncoding>| decode(p, b, f).map(|(t, d)| (t.into_owned(), d));
+        assert_eq!(
+            ok(b"\xEF\xBB\xBFa", None),
+            Ok(("a".into(), Decoding::Utf8Bom))
+        );
+        assert_eq!(
+            ok(b"\xFE\xFF\0a", None),
+            Ok(("a".into(), Decoding::Utf16Be))
+        );
+        assert_eq!(
+            ok(b"a\0b\0", Some(InputEncoding::Utf16)),
+            Ok(("ab".into(), Decoding::Utf16Le))
+        );
+        assert_eq!(
+            ok(b"\0a\0b", Some(InputEncoding::Utf16)),
+            Ok(("ab".into(), Decoding::Utf16Be))
+        );
+        assert_eq!(
+            ok(b"\x93q\x94", Some(InputEncoding::Windows1252)),
+            Ok((
+                "\u{201c}q\u{201d}".into(),
+                Decoding::Windows1252 { detected: false }
+            ))
+        );
+        assert!(decode(p, b"\xFF\xFEa", None).is_err(), "odd UTF-16");
+        assert!(
+            decode(p, b"ok\n\xe9", Some(InputEncoding::Utf8))
+                .unwrap_err()
+                .to_string()
+                .starts_with("x.csv:2: is not valid UTF-8")
+        );
+    }
+
+    #[test]
     fn empty_file() {
         let (t, d) = read(Path::new("o.csv"), b"", Some(OUTCOMES), &[]);
         assert!(t.is_none());

@@ -503,6 +503,140 @@ mod tests {
         );
     }
 
+    fn names(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn a_transaction_replaces_every_file_and_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("forecasts")).unwrap();
+        std::fs::write(root.join("forecasts/a.csv"), "old\n").unwrap();
+        let mut t = Transaction::new(root);
+        t.stage(Path::new("forecasts/a.csv"), b"new a\n").unwrap();
+        t.stage(Path::new("forecasts/b.csv"), b"new b\n").unwrap();
+        assert_eq!(
+            std::fs::read(root.join("forecasts/a.csv")).unwrap(),
+            b"old\n"
+        );
+        assert!(!root.join("forecasts/b.csv").exists());
+        t.commit().unwrap();
+        assert_eq!(
+            std::fs::read(root.join("forecasts/a.csv")).unwrap(),
+            b"new a\n"
+        );
+        assert_eq!(
+            std::fs::read(root.join("forecasts/b.csv")).unwrap(),
+            b"new b\n"
+        );
+        assert_eq!(names(&root.join("forecasts")), ["a.csv", "b.csv"]);
+        assert!(!needs_recovery(root));
+    }
+
+    #[test]
+    fn a_dropped_transaction_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("forecasts")).unwrap();
+        {
+            let mut t = Transaction::new(root);
+            t.stage(Path::new("forecasts/b.csv"), b"new b\n").unwrap();
+            assert!(needs_recovery(root));
+        }
+        assert!(names(&root.join("forecasts")).is_empty());
+    }
+
+    #[test]
+    fn recover_rolls_a_journal_forward_and_removes_stray_temporaries() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("forecasts")).unwrap();
+        std::fs::write(root.join("forecasts/a.csv"), "old\n").unwrap();
+        // As a crash after the journal and one of two renames leaves it.
+        std::fs::write(root.join("forecasts/.hindsight-txn-1.tmp"), "new a\n").unwrap();
+        std::fs::write(root.join("forecasts/b.csv"), "new b\n").unwrap();
+        std::fs::write(root.join("forecasts/.hindsight-txn-9.tmp"), "stray").unwrap();
+        let journal = Journal {
+            version: 1,
+            renames: vec![
+                Entry {
+                    temp: "forecasts/.hindsight-txn-1.tmp".into(),
+                    target: "forecasts/a.csv".into(),
+                    sha256: hex(&Sha256::digest(b"new a\n")),
+                },
+                Entry {
+                    temp: "forecasts/.hindsight-txn-2.tmp".into(),
+                    target: "forecasts/b.csv".into(),
+                    sha256: hex(&Sha256::digest(b"new b\n")),
+                },
+            ],
+        };
+        std::fs::write(
+            root.join(JOURNAL_FILE),
+            serde_json::to_vec(&journal).unwrap(),
+        )
+        .unwrap();
+        assert!(recover(root).unwrap());
+        assert_eq!(
+            std::fs::read(root.join("forecasts/a.csv")).unwrap(),
+            b"new a\n"
+        );
+        assert_eq!(names(&root.join("forecasts")), ["a.csv", "b.csv"]);
+        assert!(!root.join(JOURNAL_FILE).exists());
+        assert!(!recover(root).unwrap(), "nothing left to do");
+    }
+
+    #[test]
+    fn recover_refuses_a_staged_file_that_does_not_match_its_journal() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("forecasts")).unwrap();
+        std::fs::write(root.join("forecasts/a.csv"), "old\n").unwrap();
+        std::fs::write(root.join("forecasts/.hindsight-txn-1.tmp"), "torn").unwrap();
+        let journal = Journal {
+            version: 1,
+            renames: vec![Entry {
+                temp: "forecasts/.hindsight-txn-1.tmp".into(),
+                target: "forecasts/a.csv".into(),
+                sha256: hex(&Sha256::digest(b"new a\n")),
+            }],
+        };
+        std::fs::write(
+            root.join(JOURNAL_FILE),
+            serde_json::to_vec(&journal).unwrap(),
+        )
+        .unwrap();
+        let err = recover(root).unwrap_err().to_string();
+        assert!(err.contains("is damaged"), "{err}");
+        assert_eq!(
+            std::fs::read(root.join("forecasts/a.csv")).unwrap(),
+            b"old\n"
+        );
+    }
+
+    #[test]
+    fn readers_share_the_lock_and_a_writer_excludes_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let r1 = LedgerLock::acquire_shared(dir.path(), Duration::ZERO).unwrap();
+        let r2 = LedgerLock::acquire_shared(dir.path(), Duration::ZERO).unwrap();
+        assert!(r1.is_some() && r2.is_some());
+        assert!(LedgerLock::acquire(dir.path(), Duration::from_millis(100)).is_err());
+        drop((r1, r2));
+        let w = LedgerLock::acquire(dir.path(), Duration::ZERO).unwrap();
+        let err = LedgerLock::acquire_shared(dir.path(), Duration::from_millis(100)).unwrap_err();
+        assert!(
+            err.to_string().contains("another hindsight process"),
+            "{err}"
+        );
+        drop(w);
+    }
+
     #[test]
     fn second_lock_waits_then_fails_with_a_message() {
         let dir = tempfile::tempdir().unwrap();
