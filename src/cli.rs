@@ -97,7 +97,7 @@ pub struct ImportArgs {
     #[arg(long, value_name = "BYTES", default_value_t = 256 << 20)]
     pub max_bytes: u64,
     /// Refuse input files with more data rows than this.
-    #[arg(long, value_name = "N", default_value_t = 1_000_000)]
+    #[arg(long, value_name = "N", default_value_t = 200_000)]
     pub max_rows: usize,
     /// Leave out an input column that hindsight does not know (repeatable).
     #[arg(long, value_name = "NAME")]

@@ -637,7 +637,7 @@ impl Default for Limits {
         Limits {
             max_field_bytes: 1 << 20,
             max_columns: 1000,
-            max_rows: 1_000_000,
+            max_rows: 200_000,
         }
     }
 }
