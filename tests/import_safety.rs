@@ -349,3 +349,40 @@ fn a_rejects_file_with_no_rejected_rows_is_just_a_header() {
     .expect_code(0);
     assert_eq!(w.read("rejects.csv"), "reason\n");
 }
+
+#[test]
+fn a_semicolon_file_gets_a_semicolon_rejects_file_that_imports_after_fixing() {
+    let w = Workdir::fixture("clean");
+    w.write(
+        "in/de.csv",
+        "Expert;Question ID;Date;P(yes)\nAnn;q1;03/04/2019;0,7\nBob;q2;15.03.2019;0,2\n",
+    );
+    w.run(&["import", "forecasts", "--rejects", "rej.csv", "in/de.csv"])
+        .expect_code(1);
+    let rej = w.read("rej.csv");
+    assert!(
+        rej.starts_with("reason;Expert;Question ID;Date;P(yes)\n"),
+        "{rej}"
+    );
+    assert!(rej.ends_with(";Ann;q1;03/04/2019;0,7\n"), "{rej}");
+    // Fixed (the date) and sent again with the good row: both go in.
+    w.write("rej.csv", &rej.replace("03/04/2019", "03.04.2019"));
+    w.write(
+        "in/de.csv",
+        "Expert;Question ID;Date;P(yes)\nBob;q2;15.03.2019;0,2\n",
+    );
+    let r = w.run(&[
+        "import",
+        "forecasts",
+        "--batch",
+        "de",
+        "rej.csv",
+        "in/de.csv",
+    ]);
+    r.expect_code(0);
+    assert!(r.stdout().contains("added 2 forecast(s)"), "{}", r.stdout());
+    assert!(
+        w.read("forecasts/de.csv")
+            .contains(",q1,Ann,2019-04-03,0.7,")
+    );
+}

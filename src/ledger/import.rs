@@ -380,6 +380,8 @@ pub struct RejectedRow {
     pub fields: Vec<String>,
     /// Every problem with the row, located (`file:line:column: field: message`).
     pub reasons: Vec<String>,
+    /// The input's delimiter (a rejects file keeps it, so decimal commas stay valid).
+    pub delimiter: u8,
 }
 
 /// How one input file was read.
@@ -433,6 +435,7 @@ struct Input {
     columns: Vec<Option<&'static str>>,
     index: HashMap<&'static str, usize>,
     rows: Vec<RawRecord>,
+    delimiter: u8,
     /// Semicolon- or tab-separated: `0,7` is a decimal.
     decimal_comma: bool,
     /// A hindsight rejects file: cells it neutralized for spreadsheets
@@ -476,6 +479,7 @@ impl Input {
             columns: self.columns.clone(),
             fields: row.fields.clone(),
             reasons: problems.iter().map(|p| p.to_string()).collect(),
+            delimiter: self.delimiter,
         }
     }
 }
@@ -694,6 +698,7 @@ fn map_header(
         columns,
         index,
         rows,
+        delimiter,
         decimal_comma: delimiter != b',',
         unescape,
     })
@@ -1129,19 +1134,27 @@ pub fn check_rejects_path(root: &Path, rejects: &Path, inputs: &[PathBuf]) -> Re
 }
 
 /// A rejects file: a `reason` column first (every problem of the row,
-/// located), then the row's original cells. When every rejected row comes
+/// located), then the row's original cells, with the inputs' delimiter when
+/// they share one (else a comma). When every rejected row comes
 /// from inputs with one header, that header is kept; otherwise the columns
 /// are the canonical names. Every text cell is neutralized for spreadsheets
 /// (a leading `'` before `=`, `+`, `-`, `@`, tab, CR); plain numbers are kept.
 /// Importing the fixed file again restores such cells and ignores `reason`.
 pub fn rejects_csv(rows: &[RejectedRow]) -> Vec<u8> {
     let same_header = rows.windows(2).all(|w| w[0].header == w[1].header);
+    // The inputs' delimiter when they share one: a semicolon file's decimal
+    // commas stay valid when the fixed rows are imported again.
+    let delimiter = match rows.first() {
+        Some(r) if rows.iter().all(|x| x.delimiter == r.delimiter) => r.delimiter,
+        _ => b',',
+    };
     let mut out = Vec::new();
     {
         // Flexible: a rejected row may have more or fewer cells than its
         // header, and keeps them all. Writing to memory cannot fail otherwise.
         let mut w = csv::WriterBuilder::new()
             .terminator(csv::Terminator::Any(b'\n'))
+            .delimiter(delimiter)
             .flexible(true)
             .from_writer(&mut out);
         if same_header {
