@@ -335,8 +335,11 @@ fn fuzz_invariants(data: &[u8]) {
             }
         }
         let out = rejects_csv(&p.rejected);
+        // Written with the inputs' delimiter (here one input).
+        let delimiter = p.rejected.first().map(|r| r.delimiter).unwrap_or(b',');
         let mut rdr = csv::ReaderBuilder::new()
             .flexible(true)
+            .delimiter(delimiter)
             .from_reader(out.as_slice());
         assert_eq!(rdr.records().count(), p.rejected.len());
     }

@@ -75,8 +75,11 @@ fuzz_target!(|data: &[u8]| {
     }
     // The rejects file for these rows is always well-formed CSV.
     let out = hindsight::ledger::import::rejects_csv(&p.rejected);
+    // Written with the inputs' delimiter (here one input).
+    let delimiter = p.rejected.first().map(|r| r.delimiter).unwrap_or(b',');
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(true)
+        .delimiter(delimiter)
         .from_reader(out.as_slice());
     assert_eq!(rdr.records().count(), p.rejected.len());
 });
