@@ -129,6 +129,27 @@ pub struct ImportArgs {
     /// Seconds to wait for another import to release the ledger lock.
     #[arg(long, default_value_t = 10, value_name = "SECONDS")]
     pub wait: u64,
+    /// Write rejected rows (their original cells plus a reason column) to this CSV.
+    #[arg(long, value_name = "FILE.csv")]
+    pub rejects: Option<PathBuf>,
+    /// Import the good rows even when some are rejected (they go to --rejects).
+    #[arg(long, requires = "rejects")]
+    pub partial: bool,
+    /// The input files' encoding (default: detected from a BOM, else UTF-8, else Windows-1252).
+    #[arg(long, value_name = "ENCODING", value_parser = ["utf-8", "utf-16", "windows-1252"])]
+    pub encoding: Option<String>,
+    /// The input files' delimiter: comma, semicolon, tab, or the character itself (default: sniffed).
+    #[arg(long, value_name = "DELIMITER")]
+    pub delimiter: Option<String>,
+    /// Refuse input files larger than this many bytes (default 256 MiB).
+    #[arg(long, value_name = "BYTES", default_value_t = 256 << 20)]
+    pub max_bytes: u64,
+    /// Refuse input files with more data rows than this.
+    #[arg(long, value_name = "N", default_value_t = 200_000)]
+    pub max_rows: usize,
+    /// Leave out an input column that hindsight does not know (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub ignore_column: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -112,17 +112,18 @@ fn flat_form_creates_and_checks_questions() {
     w.run(&["import", "forecasts", "in/bad.csv"])
         .expect_code(1)
         .expect_line(
-            "in/bad.csv:2: closes_on:",
+            "in/bad.csv:2:3: closes_on:",
             "2020-06-30 differs from question 'new-q''s closes_on 2019-12-31",
         );
     assert_eq!(before, w.snapshot());
 }
 
-/// (what, kind, file content, expected prefix, expected text)
+/// (what, kind, file content, expected exit code, expected prefix, expected text)
 type Bad = (
     &'static str,
     &'static str,
     &'static str,
+    i32,
     &'static str,
     &'static str,
 );
@@ -132,34 +133,39 @@ const BAD: &[Bad] = &[
         "unknown question",
         "forecasts",
         "question_id,forecaster,made_on,probability\nq9,Ann,2019-03-01,0.5\n",
-        "in/bad.csv:2: question_id:",
+        1,
+        "in/bad.csv:2:1: question_id:",
         "unknown question 'q9'",
     ),
     (
         "probability out of range",
         "forecasts",
         "question_id,forecaster,made_on,probability\nq1,Ann,2019-03-01,120%\n",
-        "in/bad.csv:2: probability:",
+        1,
+        "in/bad.csv:2:4: probability:",
         "120% is outside 0-100%",
     ),
     (
         "ambiguous date",
         "forecasts",
         "question_id,forecaster,made_on,probability\nq1,Ann,03/04/2019,0.5\n",
-        "in/bad.csv:2: made_on:",
+        1,
+        "in/bad.csv:2:3: made_on:",
         "'03/04/2019' is ambiguous",
     ),
     (
         "unknown phrase",
         "forecasts",
         "question_id,forecaster,made_on,verbal\nq1,Ann,2019-03-01,kinda maybe\n",
-        "in/bad.csv:2: verbal:",
+        1,
+        "in/bad.csv:2:4: verbal:",
         "unknown phrase 'kinda maybe'",
     ),
     (
         "missing column",
         "forecasts",
         "question_id,made_on,probability\nq1,2019-03-01,0.5\n",
+        2,
         "in/bad.csv:1:",
         "missing required column(s): forecaster",
     ),
@@ -167,48 +173,55 @@ const BAD: &[Bad] = &[
         "unknown column",
         "forecasts",
         "question_id,forecaster,made_on,probability,mood\nq1,Ann,2019-03-01,0.5,ok\n",
+        2,
         "in/bad.csv:1:",
-        "unknown column(s): mood",
+        "unknown column 'mood'",
     ),
     (
         "no probability column",
         "forecasts",
         "question_id,forecaster,made_on\nq1,Ann,2019-03-01\n",
+        2,
         "in/bad.csv:1:",
-        "forecasts need probability or verbal",
+        "missing required column(s): probability or verbal",
     ),
     (
         "id conflict",
         "forecasts",
         "forecast_id,question_id,forecaster,made_on,probability\nf1,q1,Ann,2019-02-01,0.9\n",
-        "in/bad.csv:2: forecast_id:",
+        1,
+        "in/bad.csv:2:1: forecast_id:",
         "'f1' already exists with different content",
     ),
     (
         "outcome conflict",
         "outcomes",
         "question_id,resolved_on,outcome\nq1,2019-06-01,no\n",
-        "in/bad.csv:2: outcome:",
+        1,
+        "in/bad.csv:2:3: outcome:",
         "question 'q1' is already resolved yes on 2019-06-01",
     ),
     (
         "bad outcome value",
         "outcomes",
         "question_id,resolved_on,outcome\nq4,2031-01-01,perhaps\n",
-        "in/bad.csv:2: outcome:",
+        1,
+        "in/bad.csv:2:3: outcome:",
         "'perhaps' is not an outcome",
     ),
     (
         "bad outcome date",
         "outcomes",
         "question_id,resolved_on,outcome\nq4,31.02.2031,yes\n",
-        "in/bad.csv:2: resolved_on:",
+        1,
+        "in/bad.csv:2:2: resolved_on:",
         "'31.02.2031' is not a real date",
     ),
     (
         "empty file",
         "forecasts",
         "",
+        2,
         "in/bad.csv:",
         "file is empty",
     ),
@@ -216,15 +229,15 @@ const BAD: &[Bad] = &[
 
 #[test]
 fn bad_rows_are_refused_and_the_ledger_is_byte_identical() {
-    for (what, kind, content, prefix, text) in BAD {
+    for (what, kind, content, code, prefix, text) in BAD {
         let w = Workdir::fixture("clean");
         w.write("in/bad.csv", content);
         let before = w.snapshot();
         let r = w.run(&["import", kind, "in/bad.csv"]);
         assert_eq!(
             r.code(),
-            1,
-            "{what}: expected exit 1\n{}\n{}",
+            *code,
+            "{what}: expected exit {code}\n{}\n{}",
             r.stdout(),
             r.stderr()
         );
@@ -244,11 +257,12 @@ fn one_bad_row_stops_the_whole_import_and_every_bad_row_is_listed() {
     let before = w.snapshot();
     let r = w.run(&["import", "forecasts", "in/mixed.csv"]);
     r.expect_code(1);
-    r.expect_line("in/mixed.csv:3: made_on:", "2019-13-01");
-    r.expect_line("in/mixed.csv:4: forecaster:", "is empty");
-    r.expect_line("in/mixed.csv:5: probability:", "2 is outside [0, 1]");
+    r.expect_line("in/mixed.csv:3:3: made_on:", "2019-13-01");
+    r.expect_line("in/mixed.csv:4:2: forecaster:", "is empty");
+    r.expect_line("in/mixed.csv:5:4: probability:", "2 is outside [0, 1]");
     assert!(
-        r.stderr().contains("3 error(s); nothing was written"),
+        r.stderr()
+            .contains("3 error(s) in 3 row(s); nothing was written"),
         "{}",
         r.stderr()
     );
@@ -396,10 +410,16 @@ fn option_rows_and_non_binary_questions_are_refused_at_the_input_location() {
     let before = w.snapshot();
     let r = w.run(&["import", "forecasts", "in/opt.csv"]);
     r.expect_code(1);
-    r.expect_line("in/opt.csv:2: question_id:", "question 'qc' is categorical");
-    r.expect_line("in/opt.csv:3: question_id:", "question 'qc' is categorical");
     r.expect_line(
-        "in/opt.csv:4: option:",
+        "in/opt.csv:2:1: question_id:",
+        "question 'qc' is categorical",
+    );
+    r.expect_line(
+        "in/opt.csv:3:1: question_id:",
+        "question 'qc' is categorical",
+    );
+    r.expect_line(
+        "in/opt.csv:4:5: option:",
         "'red' given for binary question 'q1'",
     );
     assert_eq!(before, w.snapshot());
@@ -416,7 +436,7 @@ fn an_explicit_id_cannot_smuggle_in_a_second_copy_of_a_forecast() {
     w.run(&["import", "forecasts", "in/dup.csv"])
         .expect_code(1)
         .expect_line(
-            "in/dup.csv:2: forecast_id:",
+            "in/dup.csv:2:1: forecast_id:",
             "already in the ledger as 'f1'",
         );
     assert_eq!(before, w.snapshot());
@@ -444,7 +464,7 @@ fn kind_mismatch_in_the_flat_form_is_refused() {
     w.run(&["import", "forecasts", "in/k.csv"])
         .expect_code(1)
         .expect_line(
-            "in/k.csv:2: kind:",
+            "in/k.csv:2:3: kind:",
             "'ordinal' differs from question 'q1''s kind binary",
         );
 }

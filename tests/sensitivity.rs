@@ -112,7 +112,7 @@ fn extract_writes_drafts_that_import_once_reviewed() {
     // Import refuses the draft until a person fills in question_id...
     w.run(&["import", "forecasts", "draft.csv"])
         .expect_code(1)
-        .expect_line("draft.csv:2: question_id:", "is empty");
+        .expect_line("draft.csv:2:1: question_id:", "is empty");
     // ...and takes it once they have.
     w.write(
         "draft.csv",

@@ -100,8 +100,34 @@ fn csv_names(dir: &Path) -> Result<Vec<String>> {
     Ok(names)
 }
 
-/// Read every ledger file under `root` into memory.
+/// Read every ledger file under `root` into memory, as one consistent
+/// snapshot: under the ledger's shared lock (so no import is half-way through
+/// its renames), after rolling forward an import that a crash interrupted
+/// (under the exclusive lock).
 pub fn read_sources(root: &Path) -> Result<Vec<Source>> {
+    if !root.join("forecasts").is_dir() {
+        return read_sources_unlocked(root);
+    }
+    let recover = || -> Result<Vec<Source>> {
+        let _lock = write::LedgerLock::acquire(root, write::READ_WAIT)?;
+        write::recover(root)?;
+        read_sources_unlocked(root)
+    };
+    if write::needs_recovery(root) {
+        return recover();
+    }
+    let guard = write::LedgerLock::acquire_shared(root, write::READ_WAIT)?;
+    if guard.is_some() && write::needs_recovery(root) {
+        drop(guard);
+        return recover();
+    }
+    let sources = read_sources_unlocked(root);
+    drop(guard);
+    sources
+}
+
+/// Read every ledger file under `root` into memory; the caller holds the lock.
+pub fn read_sources_unlocked(root: &Path) -> Result<Vec<Source>> {
     let mut sources = Vec::new();
     for (kind, rel) in discover(root)? {
         let abs = root.join(&rel);

@@ -6,7 +6,7 @@
 //! probabilities (`0.7`, `.7`, `70%`, `70 %`) and outcomes (`Yes`, `TRUE`, `1`).
 //! Ambiguous values are refused, never guessed.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate, Weekday};
 
 use crate::model::{OutcomeValue, Probability, parse_probability};
 
@@ -65,7 +65,7 @@ fn num(s: &str) -> Option<i64> {
 ///
 /// ```
 /// use hindsight::ledger::normalize::{parse_date, DateOrder};
-/// use chrono::NaiveDate;
+/// use chrono::{Datelike, NaiveDate, Weekday};
 /// let d = NaiveDate::from_ymd_opt(2019, 3, 15).unwrap();
 /// for s in ["2019-03-15", "2019-3-15", "2019/03/15", "15 March 2019", "March 15, 2019", "15.03.2019", "15/03/2019"] {
 ///     assert_eq!(parse_date(s, None), Ok(d), "{s}");
@@ -74,26 +74,19 @@ fn num(s: &str) -> Option<i64> {
 /// assert_eq!(parse_date("03/04/2019", Some(DateOrder::Mdy)), NaiveDate::from_ymd_opt(2019, 3, 4).ok_or(String::new()));
 /// ```
 pub fn parse_date(raw: &str, order: Option<DateOrder>) -> Result<NaiveDate, String> {
-    let s = raw.trim();
-    // Spreadsheet date-times at midnight: "2019-03-15 00:00:00", "2019-03-15T00:00".
-    let s = match s.split_once([' ', 'T']) {
-        Some((d, t))
-            if d.contains('-')
-                && t.trim()
-                    .trim_start_matches("00:00")
-                    .trim_start_matches(":00")
-                    .is_empty() =>
-        {
-            d
-        }
-        _ => s,
-    };
+    let s = strip_time_of_day(raw.trim());
     let bad = || {
         format!(
             "'{}' is not a date (use YYYY-MM-DD, e.g. 2019-03-15, or 15 March 2019)",
             raw.trim()
         )
     };
+    if s.len() == 5 && s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!(
+            "'{}' looks like a spreadsheet date serial number: format the column as dates (e.g. YYYY-MM-DD) before saving",
+            raw.trim()
+        ));
+    }
     // Numeric forms.
     for sep in ['-', '/', '.'] {
         let parts: Vec<&str> = s.split(sep).collect();
@@ -128,27 +121,126 @@ pub fn parse_date(raw: &str, order: Option<DateOrder>) -> Result<NaiveDate, Stri
             )),
         };
     }
-    // Month-name forms: "15 March 2019", "March 15, 2019", "15-Mar-2019".
-    let words: Vec<&str> = s
+    // Month-name forms: "15 March 2019", "March 15, 2019", "15-Mar-2019",
+    // with an optional weekday: "Friday, 15 March 2019" (Excel's long date).
+    let mut words: Vec<&str> = s
         .split(|c: char| c.is_whitespace() || c == ',' || c == '-')
         .filter(|w| !w.is_empty())
         .collect();
-    if words.len() == 3 {
-        let day = |w: &str| num(w.trim_end_matches(['s', 't', 'n', 'd', 'r', 'h']));
-        if let (Some(d), Some(m), Some(y)) =
-            (day(words[0]), month_from_name(words[1]), num(words[2]))
-            && words[2].len() == 4
-        {
-            return ymd(y, m as i64, d, raw.trim());
+    let weekday = match words.first().and_then(|w| weekday_from_name(w)) {
+        Some(wd) if words.len() == 4 => {
+            words.remove(0);
+            Some(wd)
         }
-        if let (Some(m), Some(d), Some(y)) =
-            (month_from_name(words[0]), day(words[1]), num(words[2]))
-            && words[2].len() == 4
+        _ => None,
+    };
+    if words.len() == 3 {
+        let day = |w: &str| num(w.trim_end_matches(['s', 't', 'n', 'd', 'r', 'h', '.']));
+        let parsed = if let (Some(d), Some(m), Some(_)) =
+            (day(words[0]), month_from_name(words[1]), num(words[2]))
         {
-            return ymd(y, m as i64, d, raw.trim());
+            Some((d, m, words[2]))
+        } else if let (Some(m), Some(d), Some(_)) =
+            (month_from_name(words[0]), day(words[1]), num(words[2]))
+        {
+            Some((d, m, words[2]))
+        } else {
+            None
+        };
+        if let Some((d, m, y)) = parsed {
+            if y.len() != 4 {
+                return Err(format!(
+                    "'{}' has a two-digit or missing year: write the year in full",
+                    raw.trim()
+                ));
+            }
+            let date = ymd(num(y).unwrap_or(0), m as i64, d, raw.trim())?;
+            if let Some(wd) = weekday
+                && date.weekday() != wd
+            {
+                return Err(format!(
+                    "'{}': {} was a {}, not a {}",
+                    raw.trim(),
+                    date,
+                    weekday_name(date.weekday()),
+                    weekday_name(wd)
+                ));
+            }
+            return Ok(date);
         }
     }
     Err(bad())
+}
+
+/// Drop a time of day after a numeric date ("2019-03-15 00:00:00",
+/// "2019-03-15T14:30:00.000Z", "15/03/2019 14:30", "3/15/2019 2:30 PM"): the
+/// date is what was written. Anything else is returned unchanged.
+fn strip_time_of_day(s: &str) -> &str {
+    let Some(i) = s.find([' ', 'T']) else {
+        return s;
+    };
+    let (date, time) = (&s[..i], s[i + 1..].trim());
+    if date.is_empty()
+        || !date
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b"-/.".contains(&b))
+    {
+        return s;
+    }
+    let mut t = time
+        .strip_suffix("AM")
+        .or_else(|| time.strip_suffix("PM"))
+        .or_else(|| time.strip_suffix("am"))
+        .or_else(|| time.strip_suffix("pm"))
+        .map(str::trim_end)
+        .unwrap_or(time);
+    t = t.strip_suffix('Z').unwrap_or(t);
+    // A zone offset: +05:00, -0800.
+    if let Some(j) = t.rfind(['+', '-'])
+        && j > 0
+    {
+        let off = &t[j + 1..];
+        if (off.len() == 5 && off.as_bytes()[2] == b':' || off.len() == 4)
+            && off.bytes().filter(|b| b.is_ascii_digit()).count() == 4
+        {
+            t = &t[..j];
+        }
+    }
+    let ok = ["%H:%M", "%H:%M:%S", "%H:%M:%S%.f"]
+        .iter()
+        .any(|f| chrono::NaiveTime::parse_from_str(t, f).is_ok());
+    if ok { date } else { s }
+}
+
+fn weekday_name(d: Weekday) -> &'static str {
+    match d {
+        Weekday::Mon => "Monday",
+        Weekday::Tue => "Tuesday",
+        Weekday::Wed => "Wednesday",
+        Weekday::Thu => "Thursday",
+        Weekday::Fri => "Friday",
+        Weekday::Sat => "Saturday",
+        Weekday::Sun => "Sunday",
+    }
+}
+
+fn weekday_from_name(s: &str) -> Option<Weekday> {
+    let s = s.trim_end_matches('.').to_lowercase();
+    const DAYS: [(&str, Weekday); 7] = [
+        ("monday", Weekday::Mon),
+        ("tuesday", Weekday::Tue),
+        ("wednesday", Weekday::Wed),
+        ("thursday", Weekday::Thu),
+        ("friday", Weekday::Fri),
+        ("saturday", Weekday::Sat),
+        ("sunday", Weekday::Sun),
+    ];
+    if s.len() < 3 {
+        return None;
+    }
+    DAYS.iter()
+        .find(|(name, _)| *name == s || (s.len() == 3 && name.starts_with(&s)))
+        .map(|(_, d)| *d)
 }
 
 /// Parse a probability: `0.7`, `.7`, `1`, `70%`, `70 %`.
@@ -174,6 +266,31 @@ pub fn parse_probability_lenient(raw: &str) -> Result<Probability, String> {
             .map_err(|_| format!("{} is outside 0-100%", s));
     }
     parse_probability(s)
+}
+
+/// Parse a probability from an import file. `decimal_comma`: the file is
+/// semicolon- or tab-separated, so `0,7` and `70,5 %` are read as decimals; in
+/// a comma-separated file a decimal comma is refused rather than guessed.
+///
+/// ```
+/// use hindsight::ledger::normalize::parse_probability_input;
+/// assert_eq!(parse_probability_input("0,7", true).unwrap().get(), 0.7);
+/// assert_eq!(parse_probability_input("70,5 %", true).unwrap().get(), 0.705);
+/// assert!(parse_probability_input("0,7", false).is_err());
+/// ```
+pub fn parse_probability_input(raw: &str, decimal_comma: bool) -> Result<Probability, String> {
+    let s = raw.trim();
+    if s.matches(',').count() == 1 && !s.contains('.') {
+        if !decimal_comma {
+            return Err(format!(
+                "'{}' has a decimal comma, which only semicolon- or tab-separated files may use: write {}",
+                s,
+                s.replace(',', ".")
+            ));
+        }
+        return parse_probability_lenient(&s.replace(',', "."));
+    }
+    parse_probability_lenient(s)
 }
 
 /// Divide a decimal string by 100 by moving its decimal point.
