@@ -7,7 +7,7 @@
 //! indices, grouped by forecaster) and a status for every forecast, so that each
 //! unscored forecast is counted under its reason. It does not compute scores.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::ops::Range;
 
 use chrono::NaiveDate;
@@ -123,7 +123,7 @@ pub fn match_forecasts(ledger: &Ledger, config: &MatchConfig) -> ScoredSet {
         ..ScoredSet::default()
     };
     // Forecasters interned in first-seen order; rows grouped per forecaster.
-    let mut names: HashMap<&str, usize> = HashMap::new();
+    let mut names: HashMap<&str, usize> = HashMap::default();
     let mut rows: Vec<Vec<(f64, bool, u32, u32)>> = Vec::new();
     for (fi, f) in ledger.forecasts.iter().enumerate() {
         if let Some(name) = &config.forecaster
@@ -202,7 +202,7 @@ pub fn pending_questions(ledger: &Ledger, as_of: Option<NaiveDate>) -> Vec<(usiz
         .filter(|o| as_of.is_none_or(|d| o.resolved_on <= d))
         .map(|o| o.question_id.as_str())
         .collect();
-    let mut counts: HashMap<&str, usize> = HashMap::new();
+    let mut counts: HashMap<&str, usize> = HashMap::default();
     for f in &ledger.forecasts {
         if as_of.is_none_or(|d| f.made_on <= d) {
             *counts.entry(f.question_id.as_str()).or_default() += 1;

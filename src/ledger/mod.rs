@@ -10,7 +10,7 @@ pub mod normalize;
 pub mod table;
 pub mod write;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -217,7 +217,7 @@ pub fn load(sources: &[Source]) -> Ledger {
     // Question rows that exist but have errors: forecasts on them are not
     // "unknown", the question row needs fixing.
     let invalid_questions = invalid_question_rows(sources, &qindex);
-    let mut seen_forecasts: HashMap<String, Location> = HashMap::new();
+    let mut seen_forecasts: HashMap<String, Location> = HashMap::default();
     for s in sources.iter().filter(|s| s.kind == FileKind::Forecasts) {
         load_forecasts(
             s,
@@ -272,7 +272,7 @@ fn load_questions(s: &Source, ledger: &mut Ledger, diags: &mut Vec<Diagnostic>) 
     let (t, d) = table::read(&s.path, &s.bytes, Some(table::QUESTIONS), &[]);
     diags.extend(d);
     let Some(t) = t else { return };
-    let mut seen: HashMap<String, u64> = HashMap::new();
+    let mut seen: HashMap<String, u64> = HashMap::default();
     for row in &t.rows {
         let loc = Location::new(&s.path, row.line);
         let before = diags.len();
@@ -609,7 +609,7 @@ fn invalid_question_rows(
     sources: &[Source],
     valid: &HashMap<String, usize>,
 ) -> HashMap<String, Location> {
-    let mut out = HashMap::new();
+    let mut out = HashMap::default();
     for s in sources.iter().filter(|s| s.kind == FileKind::Questions) {
         let (t, _) = table::read(&s.path, &s.bytes, None, &[]);
         let Some(t) = t else { continue };
@@ -628,7 +628,7 @@ fn invalid_question_rows(
 /// earliest date counts); different values are an error and the question is
 /// left unresolved.
 fn check_conflicting_outcomes(ledger: &mut Ledger, diags: &mut Vec<Diagnostic>) {
-    let mut first: HashMap<String, usize> = HashMap::new();
+    let mut first: HashMap<String, usize> = HashMap::default();
     let mut drop = vec![false; ledger.outcomes.len()];
     let mut conflicted: Vec<String> = Vec::new();
     for (i, o) in ledger.outcomes.iter().enumerate() {

@@ -12,8 +12,8 @@
 //! limits that make a huge or hostile file fail with a located message
 //! instead of exhausting memory ([`decode`], [`sniff_delimiter`], [`read_raw`]).
 
+use rustc_hash::FxHashMap as HashMap;
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
 
@@ -136,7 +136,7 @@ pub fn read(
         width -= 1;
     }
     let headers: Vec<String> = headers[..width].to_vec();
-    let mut index = HashMap::new();
+    let mut index = HashMap::default();
     let mut ok = true;
     for (i, h) in headers.iter().enumerate() {
         if h.is_empty() {
