@@ -418,6 +418,8 @@ fn load_forecasts(
     let (t, d) = table::read(&s.path, &s.bytes, Some(table::FORECASTS), &[]);
     diags.extend(d);
     let Some(t) = t else { return };
+    seen.reserve(t.rows.len());
+    ledger.forecasts.reserve(t.rows.len());
     if t.col("probability").is_none() && t.col("verbal").is_none() {
         diags.push(Diagnostic::error(
             Location::new(&s.path, 1),
