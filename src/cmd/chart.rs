@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use hindsight::matching::{MatchConfig, match_forecasts};
-use hindsight::report::reliability_chart;
+use hindsight::report::{corp_overlay, reliability_chart};
 use hindsight::score::summarize_grouped;
 
 use crate::cli::{ChartArgs, ChartCommand, Cli};
@@ -31,7 +31,9 @@ fn calibration(cli: &Cli, args: &ChartArgs) -> Result<ExitCode> {
     let summary = summarize_grouped(&set.p, &set.y, &set.question, params, params.seed);
     let who = args.forecaster.as_deref().unwrap_or("all forecasters");
     let chart = reliability_chart(who, &summary, settings.bins, args.scoring.as_of);
-    hindsight::render::png::render_reliability_png(&chart, &args.output)?;
+    // With the CORP (PAV) curve, its consistency band and MCB/DSC/UNC, as in reports.
+    let corp = corp_overlay(&set, &summary);
+    hindsight::render::png::render_reliability_corp_png(&chart, &corp, &args.output)?;
     eprintln!(
         "wrote {} ({} scored forecasts)",
         args.output.display(),
