@@ -274,6 +274,16 @@ fn lexicon_lookup() {
     let r = w.run(&["lexicon"]);
     r.expect_code(0);
     assert!(r.stdout().contains("ICD 203"));
+    // --scale lists that scale's own terms, as published.
+    let kent = w
+        .run(&["lexicon", "--scale", "kent"])
+        .expect_code(0)
+        .stdout();
+    assert!(
+        kent.contains("chances about even") && !kent.contains("roughly even chance"),
+        "{kent}"
+    );
+    w.run(&["lexicon", "--scale", "nope"]).expect_code(2);
 }
 
 #[test]

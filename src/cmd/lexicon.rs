@@ -49,7 +49,19 @@ pub fn run(cli: &Cli, args: &LexiconArgs) -> Result<ExitCode> {
                 .set_content_arrangement(ContentArrangement::Dynamic)
                 .set_width(110);
             t.set_header(vec!["Phrase", "P", "Low", "High", "Source"]);
-            let mut entries: Vec<_> = lex.entries().collect();
+            // With --scale: that scale's own list, as published; otherwise
+            // every phrase in force.
+            let own: Vec<hindsight::lexicon::Entry> = match &args.scale {
+                Some(name) => Lexicon::scale_entries(
+                    Scale::parse(name).map_err(|e| anyhow::anyhow!("--scale: {}", e))?,
+                ),
+                None => Vec::new(),
+            };
+            let mut entries: Vec<_> = if args.scale.is_some() {
+                own.iter().collect()
+            } else {
+                lex.entries().collect()
+            };
             entries.sort_by(|a, b| a.point.total_cmp(&b.point).then(a.phrase.cmp(&b.phrase)));
             for e in entries {
                 let r = |v: f64| Cell::new(format!("{:.3}", v)).set_alignment(CellAlignment::Right);
