@@ -417,9 +417,12 @@ fn load_forecasts(
 ) {
     let (t, d) = table::read(&s.path, &s.bytes, Some(table::FORECASTS), &[]);
     diags.extend(d);
-    let Some(t) = t else { return };
-    seen.reserve(t.rows.len());
-    ledger.forecasts.reserve(t.rows.len());
+    let Some(mut t) = t else { return };
+    // Rows are consumed one by one and their cells moved into the forecasts,
+    // so the table and the model are not both held in full.
+    let rows = std::mem::take(&mut t.rows);
+    seen.reserve(rows.len());
+    ledger.forecasts.reserve(rows.len());
     if t.col("probability").is_none() && t.col("verbal").is_none() {
         diags.push(Diagnostic::error(
             Location::new(&s.path, 1),
@@ -427,10 +430,10 @@ fn load_forecasts(
         ));
         return;
     }
-    for row in &t.rows {
+    for mut row in rows {
         let loc = Location::new(&s.path, row.line);
         let before = diags.len();
-        let id = required(&t, row, "forecast_id", &loc, diags);
+        let id = required(&t, &row, "forecast_id", &loc, diags);
         if let Some(id) = id {
             if id.chars().any(|c| c.is_whitespace() || c.is_control()) {
                 diags.push(Diagnostic::error(
@@ -455,7 +458,7 @@ fn load_forecasts(
                 seen.insert(id.to_string(), loc.clone());
             }
         }
-        let qid = required(&t, row, "question_id", &loc, diags);
+        let qid = required(&t, &row, "question_id", &loc, diags);
         let question = qid.and_then(|q| match qindex.get(q) {
             Some(&i) => Some(i),
             None => {
@@ -463,20 +466,20 @@ fn load_forecasts(
                 None
             }
         });
-        let forecaster = required(&t, row, "forecaster", &loc, diags);
-        let made_on = required(&t, row, "made_on", &loc, diags).and_then(|v| {
+        let forecaster = required(&t, &row, "forecaster", &loc, diags);
+        let made_on = required(&t, &row, "made_on", &loc, diags).and_then(|v| {
             parse_iso_date(v)
                 .map_err(|e| diags.push(Diagnostic::error(loc.with_field("made_on"), e)))
                 .ok()
         });
-        let direction = match Direction::parse(t.get(row, "direction")) {
+        let direction = match Direction::parse(t.get(&row, "direction")) {
             Ok(d) => Some(d),
             Err(e) => {
                 diags.push(Diagnostic::error(loc.with_field("direction"), e));
                 None
             }
         };
-        let option = t.get(row, "option");
+        let option = t.get(&row, "option");
         if let Some(qi) = question {
             let q = &ledger.questions[qi];
             if q.kind == Kind::Binary && !option.is_empty() {
@@ -488,8 +491,8 @@ fn load_forecasts(
         }
         let prob = direction.and_then(|dir| {
             resolve_probability(
-                t.get(row, "probability"),
-                t.get(row, "verbal"),
+                t.get(&row, "probability"),
+                t.get(&row, "verbal"),
                 dir,
                 &ledger.lexicon,
             )
@@ -499,31 +502,45 @@ fn load_forecasts(
         if diags.len() > before {
             continue;
         }
-        if let (
-            Some(id),
-            Some(qid),
-            Some(forecaster),
-            Some(made_on),
-            Some(direction),
-            Some((p, stated)),
-        ) = (id, qid, forecaster, made_on, direction, prob)
-        {
-            ledger.forecasts.push(Forecast {
-                id: id.to_string(),
-                question_id: qid.to_string(),
-                forecaster: forecaster.to_string(),
-                made_on,
-                probability: p,
-                stated,
-                verbal: t.get(row, "verbal").to_string(),
-                direction,
-                option: option.to_string(),
-                quote: t.get(row, "quote").to_string(),
-                source: t.get(row, "source").to_string(),
-                recorded_by: t.get(row, "recorded_by").to_string(),
-                location: loc,
-            });
-        }
+        // Every required value is present when no problem was reported.
+        let (true, true, true, Some(made_on), Some(direction), Some((p, stated))) = (
+            id.is_some(),
+            qid.is_some(),
+            forecaster.is_some(),
+            made_on,
+            direction,
+            prob,
+        ) else {
+            continue;
+        };
+        let mut take = |name: &str| -> String {
+            match t.col(name).and_then(|i| row.fields.get_mut(i)) {
+                Some(cell) => {
+                    let v = std::mem::take(cell);
+                    if v.trim().len() == v.len() {
+                        v
+                    } else {
+                        v.trim().to_string()
+                    }
+                }
+                None => String::new(),
+            }
+        };
+        ledger.forecasts.push(Forecast {
+            id: take("forecast_id"),
+            question_id: take("question_id"),
+            forecaster: take("forecaster"),
+            made_on,
+            probability: p,
+            stated,
+            verbal: take("verbal"),
+            direction,
+            option: take("option"),
+            quote: take("quote"),
+            source: take("source"),
+            recorded_by: take("recorded_by"),
+            location: loc,
+        });
     }
 }
 
