@@ -765,6 +765,24 @@ pub fn md(s: &str) -> String {
     out
 }
 
+/// The calibration-test cells shared by summary.md and index.html:
+/// Spiegelhalter z and p, Hosmer–Lemeshow statistic, df and p (df = groups),
+/// CORP test p, calibration intercept and slope.
+fn calibration_cells(x: &Summary) -> Vec<String> {
+    vec![
+        fmt4(x.spiegelhalter.map(|t| t.z)),
+        p_text(x.spiegelhalter.map(|t| t.p)),
+        fmt4(x.hosmer_lemeshow.map(|h| h.statistic)),
+        x.hosmer_lemeshow
+            .map(|h| h.df_external.to_string())
+            .unwrap_or_else(|| "–".into()),
+        p_text(x.hosmer_lemeshow.map(|h| h.p_external)),
+        p_text(x.corp_test_p),
+        fmt4(x.calibration_line.map(|c| c.intercept)),
+        fmt4(x.calibration_line.map(|c| c.slope)),
+    ]
+}
+
 fn ci_text(ci: Option<[f64; 2]>) -> String {
     ci.map(|[a, b]| format!("{:.3}–{:.3}", a, b))
         .unwrap_or_else(|| "–".into())
@@ -860,21 +878,7 @@ fn summary_md(input: &ReportInput, charts: &HashMap<String, String>) -> String {
     );
     let _ = writeln!(o, "|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     let cal_row = |o: &mut String, name: &str, x: &Summary| {
-        let _ = writeln!(
-            o,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-            name,
-            fmt4(x.spiegelhalter.map(|t| t.z)),
-            p_text(x.spiegelhalter.map(|t| t.p)),
-            fmt4(x.hosmer_lemeshow.map(|h| h.statistic)),
-            x.hosmer_lemeshow
-                .map(|h| h.df_external.to_string())
-                .unwrap_or_else(|| "–".into()),
-            p_text(x.hosmer_lemeshow.map(|h| h.p_external)),
-            p_text(x.corp_test_p),
-            fmt4(x.calibration_line.map(|c| c.intercept)),
-            fmt4(x.calibration_line.map(|c| c.slope)),
-        );
+        let _ = writeln!(o, "| {} | {} |", name, calibration_cells(x).join(" | "));
     };
     cal_row(&mut o, "**All forecasters**", &input.scores.overall);
     for f in leaderboard(input.scores).into_iter().filter(|f| f.ranked) {
@@ -1235,21 +1239,11 @@ fn html_page(
     );
     let cal = |name: String, x: &Summary, muted: bool, t: &mut TableHtml| {
         t.row(
-            vec![
-                name,
-                x.n.to_string(),
-                fmt4(x.spiegelhalter.map(|v| v.z)),
-                p_text(x.spiegelhalter.map(|v| v.p)),
-                fmt4(x.hosmer_lemeshow.map(|h| h.statistic)),
-                x.hosmer_lemeshow
-                    .map(|h| h.df_external.to_string())
-                    .unwrap_or_else(|| "–".into()),
-                p_text(x.hosmer_lemeshow.map(|h| h.p_external)),
-                p_text(x.corp_test_p),
-                fmt4(x.calibration_line.map(|c| c.intercept)),
-                fmt4(x.calibration_line.map(|c| c.slope)),
-                fmt4(x.calibration_in_the_large),
-            ],
+            vec![name, x.n.to_string()]
+                .into_iter()
+                .chain(calibration_cells(x))
+                .chain([fmt4(x.calibration_in_the_large)])
+                .collect(),
             muted,
         )
     };
