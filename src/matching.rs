@@ -14,7 +14,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::ledger::Ledger;
-use crate::model::{Kind, OutcomeValue};
+use crate::model::{Kind, OutcomeValue, Question};
 
 /// Why a forecast is or is not scored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -59,6 +59,19 @@ pub struct Unscored {
 }
 
 impl Unscored {
+    /// Count a forecast under its reason (scored ones and those outside the
+    /// as-of view are not counted here).
+    pub fn count(&mut self, status: Status) {
+        match status {
+            Status::Pending => self.pending += 1,
+            Status::Void => self.void += 1,
+            Status::MadeAfterClose => self.made_after_close += 1,
+            Status::MadeAfterResolution => self.made_after_resolution += 1,
+            Status::NotBinary => self.not_binary += 1,
+            Status::Scored | Status::AfterAsOf => {}
+        }
+    }
+
     pub fn total(&self) -> usize {
         self.pending
             + self.void
@@ -77,7 +90,7 @@ pub struct MatchConfig {
 }
 
 /// Scored forecasts in columns, grouped by forecaster (names in sorted order).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScoredSet {
     pub forecasters: Vec<String>,
     /// `groups[i]` is the range of rows belonging to `forecasters[i]`.
@@ -106,18 +119,52 @@ impl ScoredSet {
     }
 }
 
+/// Each question's outcome (resolved by `as_of` when given).
+pub fn outcome_by_question(
+    ledger: &Ledger,
+    as_of: Option<NaiveDate>,
+) -> Vec<Option<(NaiveDate, OutcomeValue)>> {
+    let index: HashMap<&str, usize> = ledger.question_index();
+    let mut out = vec![None; ledger.questions.len()];
+    for o in &ledger.outcomes {
+        if as_of.is_none_or(|d| o.resolved_on <= d)
+            && let Some(&qi) = index.get(o.question_id.as_str())
+        {
+            out[qi] = Some((o.resolved_on, o.value));
+        }
+    }
+    out
+}
+
+/// The contract's rule for one forecast made on `made_on` on question `q`,
+/// whose outcome (resolved by the as-of date) is `outcome`.
+pub fn status_of(
+    made_on: NaiveDate,
+    q: &Question,
+    outcome: Option<(NaiveDate, OutcomeValue)>,
+    as_of: Option<NaiveDate>,
+) -> Status {
+    if as_of.is_some_and(|d| made_on > d) {
+        Status::AfterAsOf
+    } else if q.kind != Kind::Binary {
+        Status::NotBinary
+    } else if made_on > q.closes_on {
+        Status::MadeAfterClose
+    } else {
+        match outcome {
+            None => Status::Pending,
+            Some((_, OutcomeValue::Void)) => Status::Void,
+            Some((resolved_on, _)) if made_on >= resolved_on => Status::MadeAfterResolution,
+            Some(_) => Status::Scored,
+        }
+    }
+}
+
 /// Match the ledger's forecasts to outcomes.
 pub fn match_forecasts(ledger: &Ledger, config: &MatchConfig) -> ScoredSet {
     let qindex = ledger.question_index();
     // Outcome by question index (one string lookup per outcome, none per forecast).
-    let mut outcome_of: Vec<Option<(NaiveDate, OutcomeValue)>> = vec![None; ledger.questions.len()];
-    for o in &ledger.outcomes {
-        if config.as_of.is_none_or(|d| o.resolved_on <= d)
-            && let Some(&qi) = qindex.get(o.question_id.as_str())
-        {
-            outcome_of[qi] = Some((o.resolved_on, o.value));
-        }
-    }
+    let outcome_of = outcome_by_question(ledger, config.as_of);
     let mut set = ScoredSet {
         status: vec![None; ledger.forecasts.len()],
         ..ScoredSet::default()
@@ -135,40 +182,16 @@ pub fn match_forecasts(ledger: &Ledger, config: &MatchConfig) -> ScoredSet {
             continue;
         };
         let q = &ledger.questions[qi];
-        let status = if config.as_of.is_some_and(|d| f.made_on > d) {
-            Status::AfterAsOf
-        } else if q.kind != Kind::Binary {
-            Status::NotBinary
-        } else if f.made_on > q.closes_on {
-            Status::MadeAfterClose
-        } else {
-            match outcome_of[qi] {
-                None => Status::Pending,
-                Some((_, OutcomeValue::Void)) => Status::Void,
-                Some((resolved_on, _)) if f.made_on >= resolved_on => Status::MadeAfterResolution,
-                Some((_, value)) => {
-                    let g = *names.entry(f.forecaster.as_str()).or_insert_with(|| {
-                        rows.push(Vec::new());
-                        rows.len() - 1
-                    });
-                    rows[g].push((
-                        f.probability.get(),
-                        value == OutcomeValue::Yes,
-                        qi as u32,
-                        fi as u32,
-                    ));
-                    Status::Scored
-                }
-            }
-        };
-        match status {
-            Status::Pending => set.unscored.pending += 1,
-            Status::Void => set.unscored.void += 1,
-            Status::MadeAfterClose => set.unscored.made_after_close += 1,
-            Status::MadeAfterResolution => set.unscored.made_after_resolution += 1,
-            Status::NotBinary => set.unscored.not_binary += 1,
-            Status::Scored | Status::AfterAsOf => {}
+        let status = status_of(f.made_on, q, outcome_of[qi], config.as_of);
+        if status == Status::Scored {
+            let g = *names.entry(f.forecaster.as_str()).or_insert_with(|| {
+                rows.push(Vec::new());
+                rows.len() - 1
+            });
+            let yes = matches!(outcome_of[qi], Some((_, OutcomeValue::Yes)));
+            rows[g].push((f.probability.get(), yes, qi as u32, fi as u32));
         }
+        set.unscored.count(status);
         set.status[fi] = Some(status);
     }
     // Groups in name order (byte order, as the JSON lists forecasters).

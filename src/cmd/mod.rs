@@ -28,14 +28,18 @@ pub fn open_checked(root: &Path) -> Result<Ledger> {
     if ledger.errors() > 0 {
         return Err(Rejected(ledger.diagnostics.clone()).into());
     }
-    let warnings = ledger.diagnostics.len();
+    report_warnings(ledger.diagnostics.len());
+    Ok(ledger)
+}
+
+/// Say how many warnings the ledger has (the forecasts they concern are not scored).
+pub fn report_warnings(warnings: usize) {
     if warnings > 0 {
         eprintln!(
             "hindsight: {} warning(s) in the ledger (see `hindsight check`); those forecasts are not scored",
             warnings
         );
     }
-    Ok(ledger)
 }
 
 /// Apply command-line overrides to the ledger's settings.
@@ -52,9 +56,6 @@ pub fn settings_with(ledger: &Ledger, bins: Option<u16>, resamples: Option<usize
 
 /// Check that a forecaster named on the command line exists in the ledger.
 pub fn check_forecaster(ledger: &Ledger, name: &str) -> Result<()> {
-    if ledger.forecasts.iter().any(|f| f.forecaster == name) {
-        return Ok(());
-    }
     let mut names: Vec<&str> = ledger
         .forecasts
         .iter()
@@ -62,6 +63,14 @@ pub fn check_forecaster(ledger: &Ledger, name: &str) -> Result<()> {
         .collect();
     names.sort();
     names.dedup();
+    check_forecaster_in(&names, name)
+}
+
+/// [`check_forecaster`] over a sorted list of distinct names.
+pub fn check_forecaster_in(names: &[&str], name: &str) -> Result<()> {
+    if names.contains(&name) {
+        return Ok(());
+    }
     let mut scored: Vec<(f64, &str)> = names
         .iter()
         .map(|n| {

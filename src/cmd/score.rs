@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
+use hindsight::ledger;
 use hindsight::matching::{MatchConfig, match_forecasts};
 use hindsight::render;
 use hindsight::score::score_set;
@@ -11,18 +12,48 @@ use crate::cli::{Cli, Format, ScoreArgs};
 
 pub fn run(cli: &Cli, args: &ScoreArgs) -> Result<ExitCode> {
     let t0 = std::time::Instant::now();
-    let ledger = super::open_checked(&cli.root)?;
+    // Large ledgers load through the compact fast path; a ledger with any
+    // problem (or --sensitivity, which needs every forecast's text) goes
+    // through the full loader, which reports problems.
+    let fast = if args.sensitivity {
+        None
+    } else {
+        ledger::fast::scan(&cli.root)?
+    };
+    let ledger = match &fast {
+        Some(scan) => {
+            super::report_warnings(scan.warnings);
+            None
+        }
+        None => Some(super::open_checked(&cli.root)?),
+    };
     let t_load = t0.elapsed();
+    let base = fast
+        .as_ref()
+        .map_or_else(|| ledger.as_ref(), |s| Some(&s.ledger));
+    let Some(base) = base else {
+        unreachable!("one of the two loaders ran")
+    };
     if let Some(name) = &args.forecaster {
-        super::check_forecaster(&ledger, name)?;
+        match &fast {
+            Some(scan) => {
+                let names: Vec<&str> = scan.forecasters.iter().map(|s| s.as_str()).collect();
+                super::check_forecaster_in(&names, name)?
+            }
+            None => super::check_forecaster(base, name)?,
+        }
     }
-    let settings = super::settings_with(&ledger, args.scoring.bins, args.scoring.resamples);
+    let settings = super::settings_with(base, args.scoring.bins, args.scoring.resamples);
     let config = MatchConfig {
         as_of: args.scoring.as_of,
         forecaster: args.forecaster.clone(),
     };
     let t1 = std::time::Instant::now();
-    let set = match_forecasts(&ledger, &config);
+    let set = match (&fast, &ledger) {
+        (Some(scan), _) => ledger::fast::match_scan(scan, &config),
+        (None, Some(full)) => match_forecasts(full, &config),
+        (None, None) => unreachable!("one of the two loaders ran"),
+    };
     let t_match = t1.elapsed();
     let params = settings.params();
     let t2 = std::time::Instant::now();
@@ -30,15 +61,17 @@ pub fn run(cli: &Cli, args: &ScoreArgs) -> Result<ExitCode> {
     let t_score = t2.elapsed();
     if std::env::var_os("HINDSIGHT_TIMINGS").is_some() {
         eprintln!(
-            "timings: load+check {:.3} s, match {:.3} s, score {:.3} s",
+            "timings: load+check {:.3} s ({} path), match {:.3} s, score {:.3} s",
             t_load.as_secs_f64(),
+            if fast.is_some() { "fast" } else { "full" },
             t_match.as_secs_f64(),
             t_score.as_secs_f64()
         );
     }
-    let sens = args
-        .sensitivity
-        .then(|| hindsight::sensitivity::sensitivity(&ledger, &set, &scores));
+    let sens = match (&ledger, args.sensitivity) {
+        (Some(full), true) => Some(hindsight::sensitivity::sensitivity(full, &set, &scores)),
+        _ => None,
+    };
     let mut out = Vec::new();
     match args.format {
         Format::Table => {
@@ -58,7 +91,7 @@ pub fn run(cli: &Cli, args: &ScoreArgs) -> Result<ExitCode> {
             &settings,
             args.scoring.as_of,
             &set.unscored,
-            &super::lexicon_name(&ledger),
+            &super::lexicon_name(base),
             sens.as_ref(),
         )?,
         Format::Csv => render::csv_out::write_scores(&mut out, &scores)?,
@@ -66,5 +99,7 @@ pub fn run(cli: &Cli, args: &ScoreArgs) -> Result<ExitCode> {
     super::print_stdout(&out)?;
     // The process ends here: skip freeing millions of small allocations.
     std::mem::forget(ledger);
+    std::mem::forget(fast);
+    std::mem::forget(set);
     Ok(ExitCode::SUCCESS)
 }

@@ -5,6 +5,7 @@
 //! with every problem reported as a located diagnostic (`load`), and writing
 //! them back safely (`write`, `import`). It does not match or score.
 
+pub mod fast;
 pub mod import;
 pub mod normalize;
 pub mod table;
@@ -105,13 +106,20 @@ fn csv_names(dir: &Path) -> Result<Vec<String>> {
 /// its renames), after rolling forward an import that a crash interrupted
 /// (under the exclusive lock).
 pub fn read_sources(root: &Path) -> Result<Vec<Source>> {
+    with_snapshot(root, read_sources_unlocked)
+}
+
+/// Run `read` on a consistent snapshot of the ledger: under the shared lock
+/// (so no import is half-way through its renames), after rolling forward an
+/// import that a crash interrupted (under the exclusive lock).
+pub fn with_snapshot<T>(root: &Path, read: impl Fn(&Path) -> Result<T>) -> Result<T> {
     if !root.join("forecasts").is_dir() {
-        return read_sources_unlocked(root);
+        return read(root);
     }
-    let recover = || -> Result<Vec<Source>> {
+    let recover = || -> Result<T> {
         let _lock = write::LedgerLock::acquire(root, write::READ_WAIT)?;
         write::recover(root)?;
-        read_sources_unlocked(root)
+        read(root)
     };
     if write::needs_recovery(root) {
         return recover();
@@ -121,9 +129,9 @@ pub fn read_sources(root: &Path) -> Result<Vec<Source>> {
         drop(guard);
         return recover();
     }
-    let sources = read_sources_unlocked(root);
+    let out = read(root);
     drop(guard);
-    sources
+    out
 }
 
 /// Read every ledger file under `root` into memory; the caller holds the lock.

@@ -111,7 +111,8 @@ pub fn brier_skill(brier: f64, base_rate: f64) -> Option<f64> {
 ///
 /// # Formula
 /// `AUC = (Σ_{i: y=1} Σ_{j: y=0} [p_i > p_j] + ½ [p_i = p_j]) / (n1 n0)`,
-/// computed in O(n log n) by sorting, with exact integer counting.
+/// computed by pooling equal forecasts (one hashing pass, then a sort of the
+/// distinct values), with exact integer counting.
 ///
 /// # Remarks
 /// `None` when all outcomes are equal (or input is empty).
@@ -127,27 +128,23 @@ pub fn auc(p: &[f64], y: &[bool]) -> Option<f64> {
     if n1 == 0 || n0 == 0 {
         return None;
     }
-    let mut idx: Vec<u32> = (0..p.len() as u32).collect();
-    idx.sort_unstable_by(|&a, &b| p[a as usize].total_cmp(&p[b as usize]));
+    auc_groups(&super::Groups::new(p, y))
+}
+
+/// [`auc`] for forecasts already pooled by value (O(distinct values)).
+pub fn auc_groups(g: &super::Groups) -> Option<f64> {
+    let n1: u64 = g.yes.iter().sum();
+    let n0 = g.n.iter().sum::<u64>() - n1;
+    if n1 == 0 || n0 == 0 {
+        return None;
+    }
     // Twice the numerator, in integers: 2·(pos above neg) + (pos tied with neg).
     let mut twice: u128 = 0;
     let mut neg_below: u64 = 0;
-    let mut i = 0;
-    while i < idx.len() {
-        let v = p[idx[i] as usize];
-        let (mut a, mut b) = (0u64, 0u64);
-        let mut j = i;
-        while j < idx.len() && p[idx[j] as usize] == v {
-            if y[idx[j] as usize] {
-                a += 1;
-            } else {
-                b += 1;
-            }
-            j += 1;
-        }
+    for (&n, &a) in g.n.iter().zip(&g.yes) {
+        let b = n - a;
         twice += 2 * a as u128 * neg_below as u128 + a as u128 * b as u128;
         neg_below += b;
-        i = j;
     }
     Some(twice as f64 / (2.0 * n1 as f64 * n0 as f64))
 }

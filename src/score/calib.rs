@@ -187,14 +187,33 @@ fn sigmoid(t: f64) -> f64 {
 /// assert!(calibration_line(&[0.2, 0.8], &[false, true], 0.001).is_none()); // separated
 /// ```
 pub fn calibration_line(p: &[f64], y: &[bool], clamp: f64) -> Option<CalibrationLine> {
-    let x: Vec<f64> = p.iter().map(|&v| logit_clamped(v, clamp)).collect();
-    let n1 = y.iter().filter(|&&v| v).count();
-    if n1 == 0 || n1 == y.len() {
+    calibration_line_groups(&super::Groups::new(p, y), clamp)
+}
+
+/// Distinct clamped logits with their yes and no counts. Forecasts that the
+/// clamp maps to one value stay separate entries (same x): the sums are the
+/// same either way.
+fn logit_points(g: &super::Groups, clamp: f64) -> Vec<(f64, f64, f64)> {
+    g.p.iter()
+        .zip(&g.n)
+        .zip(&g.yes)
+        .map(|((&p, &n), &k)| (logit_clamped(p, clamp), k as f64, (n - k) as f64))
+        .collect()
+}
+
+/// [`calibration_line`] for forecasts already pooled by value: the same
+/// likelihood, with each distinct forecast weighted by its yes and no counts,
+/// so each Newton step costs O(distinct values) instead of O(n).
+pub fn calibration_line_groups(g: &super::Groups, clamp: f64) -> Option<CalibrationLine> {
+    let n: u64 = g.n.iter().sum();
+    let n1: u64 = g.yes.iter().sum();
+    if n1 == 0 || n1 == n {
         return None;
     }
-    let (xmin, xmax) = x
+    let pts = logit_points(g, clamp);
+    let (xmin, xmax) = pts
         .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &(v, _, _)| {
             (a.min(v), b.max(v))
         });
     if xmin == xmax {
@@ -207,11 +226,12 @@ pub fn calibration_line(p: &[f64], y: &[bool], clamp: f64) -> Option<Calibration
         f64::NEG_INFINITY,
         f64::INFINITY,
     );
-    for (&xi, &yi) in x.iter().zip(y) {
-        if yi {
+    for &(xi, w1, w0) in &pts {
+        if w1 > 0.0 {
             max1 = max1.max(xi);
             min1 = min1.min(xi);
-        } else {
+        }
+        if w0 > 0.0 {
             max0 = max0.max(xi);
             min0 = min0.min(xi);
         }
@@ -219,32 +239,37 @@ pub fn calibration_line(p: &[f64], y: &[bool], clamp: f64) -> Option<Calibration
     if max0 <= min1 || max1 <= min0 {
         return None;
     }
-    let (mut a, mut b) = (0.0f64, 1.0f64);
-    let loglik = |a: f64, b: f64| -> f64 {
-        x.iter()
-            .zip(y)
-            .map(|(&xi, &yi)| {
-                let t = a + b * xi;
-                // log σ(t) = -softplus(-t), log(1 - σ(t)) = -softplus(t)
-                let softplus = |u: f64| {
-                    if u > 0.0 {
-                        u + (-u).exp().ln_1p()
-                    } else {
-                        u.exp().ln_1p()
-                    }
-                };
-                if yi { -softplus(-t) } else { -softplus(t) }
-            })
-            .sum()
+    // log σ(t) = -softplus(-t), log(1 - σ(t)) = -softplus(t)
+    let softplus = |u: f64| {
+        if u > 0.0 {
+            u + (-u).exp().ln_1p()
+        } else {
+            u.exp().ln_1p()
+        }
     };
+    let loglik = |a: f64, b: f64| -> f64 {
+        let mut acc = Neumaier::default();
+        for &(xi, w1, w0) in &pts {
+            let t = a + b * xi;
+            if w1 > 0.0 {
+                acc.add(-w1 * softplus(-t));
+            }
+            if w0 > 0.0 {
+                acc.add(-w0 * softplus(t));
+            }
+        }
+        acc.sum()
+    };
+    let (mut a, mut b) = (0.0f64, 1.0f64);
     let mut ll = loglik(a, b);
     let mut last_gradient = f64::INFINITY;
     for _ in 0..100 {
         let mut acc: [Neumaier; 5] = Default::default();
-        for (&xi, &yi) in x.iter().zip(y) {
+        for &(xi, w1, w0) in &pts {
             let m = sigmoid(a + b * xi);
-            let r = if yi { 1.0 } else { 0.0 } - m;
-            let w = m * (1.0 - m);
+            // Σ over the point's forecasts of (y - m) and m (1 - m).
+            let r = w1 * (1.0 - m) - w0 * m;
+            let w = (w1 + w0) * m * (1.0 - m);
             acc[0].add(r);
             acc[1].add(r * xi);
             acc[2].add(w);
@@ -283,7 +308,7 @@ pub fn calibration_line(p: &[f64], y: &[bool], clamp: f64) -> Option<Calibration
         }
     }
     // Converged to rounding noise even if the last steps did not shrink further.
-    let converged = last_gradient.abs() <= 1e-9 * y.len() as f64 && a.is_finite() && b.is_finite();
+    let converged = last_gradient.abs() <= 1e-9 * n as f64 && a.is_finite() && b.is_finite();
     converged.then_some(CalibrationLine {
         intercept: a,
         slope: b,
@@ -304,11 +329,17 @@ pub fn calibration_line(p: &[f64], y: &[bool], clamp: f64) -> Option<Calibration
 /// assert!((a - 3f64.ln()).abs() < 1e-12);
 /// ```
 pub fn calibration_in_the_large(p: &[f64], y: &[bool], clamp: f64) -> Option<f64> {
-    let n1 = y.iter().filter(|&&v| v).count();
-    if n1 == 0 || n1 == y.len() {
+    calibration_in_the_large_groups(&super::Groups::new(p, y), clamp)
+}
+
+/// [`calibration_in_the_large`] for forecasts already pooled by value.
+pub fn calibration_in_the_large_groups(g: &super::Groups, clamp: f64) -> Option<f64> {
+    let n: u64 = g.n.iter().sum();
+    let n1: u64 = g.yes.iter().sum();
+    if n1 == 0 || n1 == n {
         return None;
     }
-    let x: Vec<f64> = p.iter().map(|&v| logit_clamped(v, clamp)).collect();
+    let pts = logit_points(g, clamp);
     let target = n1 as f64;
     let mut a = 0.0f64;
     let mut last_gradient = f64::INFINITY;
@@ -316,10 +347,11 @@ pub fn calibration_in_the_large(p: &[f64], y: &[bool], clamp: f64) -> Option<f64
         // Neumaier-compensated sums: with millions of forecasts plain sums
         // carry enough rounding noise to stall a tight convergence test.
         let (mut s, mut w) = (Neumaier::default(), Neumaier::default());
-        for &xi in &x {
+        for &(xi, w1, w0) in &pts {
             let m = sigmoid(a + xi);
-            s.add(m);
-            w.add(m * (1.0 - m));
+            let k = w1 + w0;
+            s.add(k * m);
+            w.add(k * m * (1.0 - m));
         }
         let (s, w) = (s.sum(), w.sum());
         if w <= 0.0 {
@@ -333,10 +365,9 @@ pub fn calibration_in_the_large(p: &[f64], y: &[bool], clamp: f64) -> Option<f64
         }
     }
     // Converged to rounding noise even if the last steps did not shrink further.
-    (last_gradient.abs() <= 1e-9 * y.len() as f64).then_some(a)
+    (last_gradient.abs() <= 1e-9 * n as f64).then_some(a)
 }
 
-/// Neumaier's compensated summation.
 #[derive(Default)]
 struct Neumaier {
     sum: f64,

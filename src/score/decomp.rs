@@ -256,21 +256,26 @@ pub fn pav_grouped(n: &[u64], yes: &[u64]) -> Vec<GroupBlock> {
 /// assert!((c.miscalibration - c.discrimination + c.uncertainty - bs).abs() < 1e-15);
 /// ```
 pub fn corp(p: &[f64], y: &[bool]) -> Option<Corp> {
-    let n = p.len();
+    let bs = super::brier(p, y)?;
+    corp_groups(&super::resample::Groups::new(p, y), bs)
+}
+
+/// [`corp`] for forecasts already pooled by value, given their Brier score.
+pub fn corp_groups(g: &super::resample::Groups, brier: f64) -> Option<Corp> {
+    let n: u64 = g.n.iter().sum();
     if n == 0 {
         return None;
     }
-    let bs = super::brier(p, y)?;
-    let obar = super::base_rate(y)?;
+    let obar = g.yes.iter().sum::<u64>() as f64 / n as f64;
     // Σ over a block of (r - y)^2 with r = s/m: s (m - s) / m.
-    let sum: f64 = pav(p, y)
+    let sum: f64 = pav_grouped(&g.n, &g.yes)
         .iter()
         .map(|b| (b.yes as f64) * ((b.n - b.yes) as f64) / b.n as f64)
         .sum();
     let bs_recal = sum / n as f64;
     let unc = obar * (1.0 - obar);
     Some(Corp {
-        miscalibration: (bs - bs_recal).max(0.0),
+        miscalibration: (brier - bs_recal).max(0.0),
         discrimination: (unc - bs_recal).max(0.0),
         uncertainty: unc,
     })

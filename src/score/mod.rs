@@ -13,19 +13,21 @@ mod decomp;
 mod interval;
 mod resample;
 
-pub use binary::{auc, base_rate, brier, brier_skill, log_score};
+pub use binary::{auc, auc_groups, base_rate, brier, brier_skill, log_score};
 pub use calib::{
     CalibrationLine, HosmerLemeshow, ZTest, brier_skill_chimp, calibration_in_the_large,
-    calibration_line, hosmer_lemeshow, spiegelhalter,
+    calibration_in_the_large_groups, calibration_line, calibration_line_groups, hosmer_lemeshow,
+    spiegelhalter,
 };
 pub use compare::{Pairwise, QuestionScores, holm, pairwise, question_scores, relative_skill};
 pub use decomp::{
-    Bin, Corp, GroupBlock, Murphy, PavBlock, bin_index, calibration_bins, corp, murphy, pav,
-    pav_grouped,
+    Bin, Corp, GroupBlock, Murphy, PavBlock, bin_index, calibration_bins, corp, corp_groups,
+    murphy, pav, pav_grouped,
 };
 pub use interval::{beta_quantile, jeffreys};
 pub use resample::{
-    CorpConsistency, Groups, bootstrap_brier_ci, corp_consistency, derive_seed, quantile_sorted,
+    CorpConsistency, Groups, bootstrap_brier_ci, corp_consistency, corp_consistency_groups,
+    derive_seed, quantile_sorted,
 };
 
 use rayon::prelude::*;
@@ -114,7 +116,11 @@ pub fn summarize_grouped(
     let brier_v = brier(p, y);
     let base = base_rate(y);
     let log = log_score(p, y, params.log_clamp);
-    let consistency = corp_consistency(p, y, params.resamples, 0.9, derive_seed(seed, "corp"));
+    // Forecasts pooled by distinct value once: AUC, CORP, the consistency
+    // resampling and the logistic fits all work on the pooled counts.
+    let pooled = Groups::new(p, y);
+    let consistency =
+        corp_consistency_groups(&pooled, params.resamples, 0.9, derive_seed(seed, "corp"));
     let mut qs: Vec<u32> = question.to_vec();
     qs.sort_unstable();
     qs.dedup();
@@ -128,15 +134,15 @@ pub fn summarize_grouped(
             (Some(b), Some(o)) => brier_skill(b, o),
             _ => None,
         },
-        auc: auc(p, y),
+        auc: auc_groups(&pooled),
         murphy: murphy(p, y, params.bins),
-        corp: corp(p, y),
+        corp: brier_v.and_then(|b| corp_groups(&pooled, b)),
         calibration: calibration_bins(p, y, params.bins),
         brier_skill_chimp: brier_v.map(brier_skill_chimp),
         spiegelhalter: spiegelhalter(p, y),
         hosmer_lemeshow: hosmer_lemeshow(p, y, params.bins),
-        calibration_line: calibration_line(p, y, params.log_clamp),
-        calibration_in_the_large: calibration_in_the_large(p, y, params.log_clamp),
+        calibration_line: calibration_line_groups(&pooled, params.log_clamp),
+        calibration_in_the_large: calibration_in_the_large_groups(&pooled, params.log_clamp),
         corp_test_p: consistency.as_ref().map(|c| c.p_value),
         // With one question every resample is that question: no interval.
         brier_ci: if qs.len() < 2 {

@@ -33,26 +33,35 @@ pub struct Groups {
 }
 
 impl Groups {
+    /// Pool forecasts by distinct value in one pass (a hash of the value's
+    /// bits), then sort the distinct values: O(n + d log d) for d values.
     pub fn new(p: &[f64], y: &[bool]) -> Groups {
-        let mut idx: Vec<u32> = (0..p.len() as u32).collect();
-        idx.sort_unstable_by(|&a, &b| p[a as usize].total_cmp(&p[b as usize]));
+        let mut index: rustc_hash::FxHashMap<u64, u32> = rustc_hash::FxHashMap::default();
         let mut g = Groups {
             p: Vec::new(),
             n: Vec::new(),
             yes: Vec::new(),
         };
-        for i in idx {
-            let (v, o) = (p[i as usize], y[i as usize] as u64);
-            if g.p.last() == Some(&v) {
-                *g.n.last_mut().unwrap_or(&mut 0) += 1;
-                *g.yes.last_mut().unwrap_or(&mut 0) += o;
-            } else {
+        for (&v, &o) in p.iter().zip(y) {
+            // +0.0 folds -0.0 into 0.0, as total_cmp-sorted pooling would not:
+            // they are the same forecast.
+            let v = v + 0.0;
+            let k = *index.entry(v.to_bits()).or_insert_with(|| {
                 g.p.push(v);
-                g.n.push(1);
-                g.yes.push(o);
-            }
+                g.n.push(0);
+                g.yes.push(0);
+                (g.p.len() - 1) as u32
+            }) as usize;
+            g.n[k] += 1;
+            g.yes[k] += o as u64;
         }
-        g
+        let mut order: Vec<u32> = (0..g.p.len() as u32).collect();
+        order.sort_unstable_by(|&a, &b| g.p[a as usize].total_cmp(&g.p[b as usize]));
+        Groups {
+            p: order.iter().map(|&i| g.p[i as usize]).collect(),
+            n: order.iter().map(|&i| g.n[i as usize]).collect(),
+            yes: order.iter().map(|&i| g.yes[i as usize]).collect(),
+        }
     }
 
     fn total(&self) -> u64 {
@@ -119,7 +128,19 @@ pub fn corp_consistency(
     if p.is_empty() || resamples == 0 {
         return None;
     }
-    let g = Groups::new(p, y);
+    corp_consistency_groups(&Groups::new(p, y), resamples, level, seed)
+}
+
+/// [`corp_consistency`] for forecasts already pooled by value.
+pub fn corp_consistency_groups(
+    g: &Groups,
+    resamples: usize,
+    level: f64,
+    seed: u64,
+) -> Option<CorpConsistency> {
+    if g.p.is_empty() || resamples == 0 {
+        return None;
+    }
     let mut recal = Vec::with_capacity(g.p.len());
     let observed = g.mcb(&g.yes, &mut recal);
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -148,10 +169,7 @@ pub fn corp_consistency(
     let band =
         g.p.iter()
             .zip(values.iter_mut())
-            .map(|(&x, v)| {
-                v.sort_unstable_by(f64::total_cmp);
-                (x, quantile_sorted(v, lo_q), quantile_sorted(v, 1.0 - lo_q))
-            })
+            .map(|(&x, v)| (x, quantile_select(v, lo_q), quantile_select(v, 1.0 - lo_q)))
             .collect();
     Some(CorpConsistency {
         p_value: at_least as f64 / resamples as f64,
@@ -176,6 +194,22 @@ pub fn quantile_sorted(v: &[f64], q: f64) -> f64 {
     v[lo] + (h - lo as f64) * (v[hi] - v[lo])
 }
 
+/// [`quantile_sorted`] without sorting all of `v` (it is reordered): two
+/// selections, O(len) on average.
+fn quantile_select(v: &mut [f64], q: f64) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    let h = (v.len() - 1) as f64 * q.clamp(0.0, 1.0);
+    let lo = h.floor() as usize;
+    let (_, &mut a, rest) = v.select_nth_unstable_by(lo, f64::total_cmp);
+    if h == lo as f64 {
+        return a;
+    }
+    let b = rest.iter().copied().min_by(f64::total_cmp).unwrap_or(a);
+    a + (h - lo as f64) * (b - a)
+}
+
 /// 95% bootstrap interval of the mean Brier score, resampling questions.
 ///
 /// # Formula
@@ -187,6 +221,15 @@ pub fn quantile_sorted(v: &[f64], q: f64) -> f64 {
 /// # Remarks
 /// `question` gives each forecast's question index (any integers). `None` for
 /// empty input or zero resamples.
+///
+/// Two exact ways to draw a resample, chosen by the data: when the questions
+/// take few distinct (S_q, n_q) values (one forecast per question on a 0.01
+/// grid gives at most 101), the number of draws of each distinct value is
+/// drawn as a multinomial (one binomial per value), which has the same
+/// distribution as drawing the questions one by one and costs O(distinct
+/// values) instead of O(questions). Resamples are drawn in fixed blocks, each
+/// with its own seed, and blocks run in parallel: the result does not depend
+/// on the number of threads.
 pub fn bootstrap_brier_ci(
     p: &[f64],
     y: &[bool],
@@ -194,22 +237,93 @@ pub fn bootstrap_brier_ci(
     resamples: usize,
     seed: u64,
 ) -> Option<(f64, f64)> {
-    if p.is_empty() || resamples == 0 {
+    bootstrap_clusters(&clusters(p, y, question), resamples, seed, Method::Auto)
+}
+
+/// How [`bootstrap_clusters`] draws a resample.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Method {
+    Auto,
+    /// Draw each question with replacement (what Auto does for many
+    /// distinct values; named for the tests).
+    #[cfg(test)]
+    Direct,
+    /// Draw multinomial counts of the distinct question values.
+    Multinomial,
+}
+
+/// Resamples per block of [`bootstrap_clusters`] (each block has its own seed).
+const BLOCK: usize = 250;
+
+fn bootstrap_clusters(
+    clusters: &[(f64, u64)],
+    resamples: usize,
+    seed: u64,
+    method: Method,
+) -> Option<(f64, f64)> {
+    use rand_xoshiro::Xoshiro256PlusPlus;
+    use rayon::prelude::*;
+    let k = clusters.len();
+    if k == 0 || resamples == 0 {
         return None;
     }
-    let clusters = clusters(p, y, question);
-    let k = clusters.len();
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut stats = Vec::with_capacity(resamples);
-    for _ in 0..resamples {
-        let (mut s, mut n) = (0.0, 0u64);
-        for _ in 0..k {
-            let c = clusters[rng.random_range(0..k)];
-            s += c.0;
-            n += c.1;
-        }
-        stats.push(s / n as f64);
+    // Distinct (S, n) values with how many questions have each.
+    let mut sorted: Vec<(u64, u64)> = clusters.iter().map(|c| (c.1, c.0.to_bits())).collect();
+    sorted.sort_unstable();
+    let mut distinct: Vec<(f64, f64, u64)> = Vec::new();
+    for run in sorted.chunk_by(|a, b| a == b) {
+        distinct.push((f64::from_bits(run[0].1), run[0].0 as f64, run.len() as u64));
     }
+    drop(sorted);
+    let multinomial = match method {
+        // A binomial draw costs about as much as 20 direct draws.
+        Method::Auto => distinct.len() * 20 < k,
+        m => m == Method::Multinomial,
+    };
+    let block = |b: usize| -> Vec<f64> {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(derive_seed(seed, &b.to_string()));
+        let count = BLOCK.min(resamples - b * BLOCK);
+        let mut out = Vec::with_capacity(count);
+        for _ in 0..count {
+            let (mut s, mut n) = (0.0, 0.0);
+            if multinomial {
+                // Counts of each distinct value: conditional binomials.
+                let mut left = k as u64;
+                let mut weight_left = k as u64;
+                for &(vs, vn, c) in &distinct {
+                    if left == 0 {
+                        break;
+                    }
+                    let m = if c == weight_left {
+                        left
+                    } else {
+                        Binomial::new(left, c as f64 / weight_left as f64)
+                            .map(|d| d.sample(&mut rng))
+                            .unwrap_or(0)
+                    };
+                    s += m as f64 * vs;
+                    n += m as f64 * vn;
+                    left -= m;
+                    weight_left -= c;
+                }
+            } else {
+                for _ in 0..k {
+                    let c = clusters[rng.random_range(0..k)];
+                    s += c.0;
+                    n += c.1 as f64;
+                }
+            }
+            out.push(s / n);
+        }
+        out
+    };
+    let blocks = resamples.div_ceil(BLOCK);
+    // Small problems are not worth a thread hand-off.
+    let mut stats: Vec<f64> = if multinomial || k * resamples < 1 << 22 {
+        (0..blocks).flat_map(block).collect()
+    } else {
+        (0..blocks).into_par_iter().flat_map_iter(block).collect()
+    };
     stats.sort_unstable_by(f64::total_cmp);
     Some((
         quantile_sorted(&stats, 0.025),
@@ -285,6 +399,78 @@ mod tests {
         // One question only: every resample is that question.
         let (lo, hi) = bootstrap_brier_ci(&[0.3, 0.5], &[true, true], &[4, 4], 100, 1).unwrap();
         assert!((lo - 0.37).abs() < 1e-15 && (hi - 0.37).abs() < 1e-15);
+    }
+
+    #[test]
+    fn both_bootstrap_methods_draw_the_same_distribution() {
+        // 3,000 questions over 7 distinct values: the multinomial draw and the
+        // direct draw must give the same interval up to Monte Carlo error.
+        let clusters: Vec<(f64, u64)> = (0..3000)
+            .map(|i| (((i * 37) % 7) as f64 / 10.0, 1 + (i % 7 == 3) as u64))
+            .collect();
+        let a = bootstrap_clusters(&clusters, 20_000, 5, Method::Direct).unwrap();
+        let b = bootstrap_clusters(&clusters, 20_000, 5, Method::Multinomial).unwrap();
+        let mean = clusters.iter().map(|c| c.0).sum::<f64>()
+            / clusters.iter().map(|c| c.1 as f64).sum::<f64>();
+        let width = a.1 - a.0;
+        assert!(a.0 < mean && mean < a.1 && width > 0.0, "{a:?} {mean}");
+        assert!((a.0 - b.0).abs() < 0.02 * width, "{a:?} {b:?}");
+        assert!((a.1 - b.1).abs() < 0.02 * width, "{a:?} {b:?}");
+        // Auto picks the multinomial here (7 values, 3,000 questions).
+        assert_eq!(
+            bootstrap_clusters(&clusters, 500, 5, Method::Auto),
+            bootstrap_clusters(&clusters, 500, 5, Method::Multinomial)
+        );
+        // The normal approximation agrees too: sd of the ratio by the delta method.
+        let n_mean = clusters.iter().map(|c| c.1 as f64).sum::<f64>() / 3000.0;
+        let var: f64 = clusters
+            .iter()
+            .map(|c| (c.0 - mean * c.1 as f64).powi(2))
+            .sum::<f64>()
+            / 3000.0;
+        let sd = var.sqrt() / n_mean / 3000f64.sqrt();
+        assert!(
+            (width / (2.0 * 1.959964 * sd) - 1.0).abs() < 0.05,
+            "{width} {sd}"
+        );
+    }
+
+    #[test]
+    fn bootstrap_does_not_depend_on_threads() {
+        let clusters: Vec<(f64, u64)> = (0..20_000)
+            .map(|i| ((i % 101) as f64 / 97.0, 1 + (i % 3) as u64))
+            .collect();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        let one = pool.install(|| bootstrap_clusters(&clusters, 1000, 3, Method::Direct));
+        assert_eq!(one, bootstrap_clusters(&clusters, 1000, 3, Method::Direct));
+    }
+
+    #[test]
+    fn quantile_by_selection_equals_quantile_of_sorted() {
+        let mut x: u64 = 5;
+        for len in [1usize, 2, 3, 10, 999, 1000] {
+            let v: Vec<f64> = (0..len)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    (x % 50) as f64 / 7.0
+                })
+                .collect();
+            let mut sorted = v.clone();
+            sorted.sort_unstable_by(f64::total_cmp);
+            for q in [0.0, 0.025, 0.05, 0.5, 0.95, 0.975, 1.0] {
+                let mut w = v.clone();
+                assert_eq!(
+                    quantile_select(&mut w, q),
+                    quantile_sorted(&sorted, q),
+                    "{len} {q}"
+                );
+            }
+        }
     }
 
     #[test]

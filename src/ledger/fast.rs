@@ -1,0 +1,532 @@
+//! The fast path for scoring: forecast batches streamed into compact columns.
+//!
+//! [`scan`] reads the ledger the way `hindsight score` needs it and nothing
+//! more: forecast rows stream through one reused `csv::ByteRecord` per
+//! thread (a batch without quote characters is split at line ends and read in
+//! parallel), each row is checked by the same rules as [`super::load`], and
+//! only the question index, the interned forecaster, the date and P(yes) are
+//! kept: 20 bytes a forecast while reading, plus 8 for the duplicate-id check.
+//! No `Forecast` structs, no per-row `String`s, no file held in memory.
+//!
+//! The fast path never reports problems itself. When anything is not plainly
+//! valid (a bad row, a header it does not handle, a duplicate forecast id or
+//! even two ids with the same 64-bit hash) it answers `None`, and the caller
+//! falls back to [`super::open`], which finds and explains every problem. So
+//! on a ledger with errors the output is exactly the full loader's, and on a
+//! clean ledger [`match_scan`] gives exactly the `ScoredSet` of
+//! [`crate::matching::match_forecasts`] (tested in `tests/fast_path.rs`).
+
+use std::fs::File;
+use std::hash::BuildHasher;
+use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use chrono::NaiveDate;
+use rayon::prelude::*;
+use rustc_hash::{FxBuildHasher, FxHashMap};
+
+use super::{FileKind, Ledger, Source, discover, table, with_snapshot};
+use crate::matching::{MatchConfig, ScoredSet, Status, outcome_by_question, status_of};
+use crate::model::{Direction, Kind, OutcomeValue, parse_iso_date, parse_probability};
+
+/// Set this environment variable to any value to skip the fast path (for
+/// comparisons and debugging): every command then uses the full loader.
+pub const FULL_LOAD_ENV: &str = "HINDSIGHT_FULL_LOAD";
+
+/// Forecast rows in columns, in ledger order (batch files by name, rows in
+/// file order), a part per parallel read.
+#[derive(Debug, Default)]
+pub struct Part {
+    pub question: Vec<u32>,
+    /// Index into [`Scan::forecasters`].
+    pub forecaster: Vec<u32>,
+    pub made_on: Vec<NaiveDate>,
+    /// P(yes), after the lexicon and `direction`.
+    pub p: Vec<f64>,
+}
+
+/// A clean ledger read for scoring.
+#[derive(Debug)]
+pub struct Scan {
+    /// Settings, lexicon, questions and outcomes; `forecasts` is empty and
+    /// `files` carries no hashes.
+    pub ledger: Ledger,
+    /// Forecaster names in byte order.
+    pub forecasters: Vec<String>,
+    pub parts: Vec<Part>,
+    /// Warnings the full loader would report (late forecasts, repeated
+    /// outcome records).
+    pub warnings: usize,
+}
+
+impl Scan {
+    /// Number of forecasts in the ledger.
+    pub fn len(&self) -> usize {
+        self.parts.iter().map(|p| p.p.len()).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Read the ledger under `root` for scoring, or `None` when the full loader
+/// must be used (the ledger has a problem, or something the fast path does
+/// not handle; see the module documentation). I/O errors are errors.
+pub fn scan(root: &Path) -> Result<Option<Scan>> {
+    if std::env::var_os(FULL_LOAD_ENV).is_some() {
+        return Ok(None);
+    }
+    with_snapshot(root, scan_unlocked)
+}
+
+/// The columns of a forecast batch, resolved once from its header.
+#[derive(Clone, Copy)]
+struct Cols {
+    width: usize,
+    id: usize,
+    question: usize,
+    forecaster: usize,
+    made_on: usize,
+    probability: Option<usize>,
+    verbal: Option<usize>,
+    direction: Option<usize>,
+    option: Option<usize>,
+}
+
+/// What every part's reader shares.
+struct Ctx<'a> {
+    ledger: &'a Ledger,
+    qindex: FxHashMap<&'a str, u32>,
+    binary: Vec<bool>,
+}
+
+/// A part as read, with its own forecaster numbering and forecast-id hashes.
+#[derive(Default)]
+struct RawPart {
+    part: Part,
+    names: Vec<String>,
+    hashes: Vec<u64>,
+}
+
+fn scan_unlocked(root: &Path) -> Result<Option<Scan>> {
+    let files = discover(root)?;
+    let mut small = Vec::new();
+    let mut batches: Vec<PathBuf> = Vec::new();
+    for (kind, rel) in files {
+        if kind == FileKind::Forecasts {
+            batches.push(rel);
+            continue;
+        }
+        let abs = root.join(&rel);
+        if kind == FileKind::Questions && !abs.exists() {
+            return Ok(None);
+        }
+        small.push(Source {
+            kind,
+            bytes: std::fs::read(&abs)?,
+            path: rel,
+        });
+    }
+    let mut ledger = super::load(&small);
+    if ledger.errors() > 0 {
+        return Ok(None);
+    }
+    let mut warnings = ledger.diagnostics.len();
+    // Batches are listed like the others in `files`, without hashes (a
+    // report's manifest hashes its inputs through the full loader).
+    for rel in &batches {
+        ledger.files.push((rel.clone(), String::new()));
+    }
+    let ctx = Ctx {
+        ledger: &ledger,
+        qindex: ledger
+            .questions
+            .iter()
+            .enumerate()
+            .map(|(i, q)| (q.id.as_str(), i as u32))
+            .collect(),
+        binary: ledger
+            .questions
+            .iter()
+            .map(|q| q.kind == Kind::Binary)
+            .collect(),
+    };
+    let mut raw: Vec<RawPart> = Vec::new();
+    for rel in &batches {
+        match read_batch(&root.join(rel), rel, &ctx)? {
+            Some(parts) => raw.extend(parts),
+            None => return Ok(None),
+        }
+    }
+    // Forecast ids must be unique: sort the hashes and look for neighbours.
+    // Two ids with one hash (a duplicate, or a one-in-10^12 collision) send
+    // the ledger to the full loader, which compares the ids themselves.
+    let mut hashes: Vec<u64> = Vec::with_capacity(raw.iter().map(|r| r.hashes.len()).sum());
+    for r in &mut raw {
+        hashes.append(&mut r.hashes);
+        r.hashes = Vec::new();
+    }
+    hashes.par_sort_unstable();
+    if hashes.windows(2).any(|w| w[0] == w[1]) {
+        return Ok(None);
+    }
+    drop(hashes);
+    // Forecasters numbered in name order across all parts.
+    let mut forecasters: Vec<String> = raw.iter().flat_map(|r| r.names.iter().cloned()).collect();
+    forecasters.sort_unstable();
+    forecasters.dedup();
+    let mut parts = Vec::with_capacity(raw.len());
+    for r in raw {
+        let map: Vec<u32> = r
+            .names
+            .iter()
+            .map(|n| forecasters.binary_search(n).unwrap_or(0) as u32)
+            .collect();
+        let mut part = r.part;
+        for w in &mut part.forecaster {
+            *w = map[*w as usize];
+        }
+        parts.push(part);
+    }
+    drop(ctx);
+    // The full loader's timing warnings (whatever the as-of date).
+    let outcome = outcome_by_question(&ledger, None);
+    for part in &parts {
+        for (&q, &made) in part.question.iter().zip(&part.made_on) {
+            let q = q as usize;
+            if made > ledger.questions[q].closes_on {
+                warnings += 1;
+            } else if let Some((resolved_on, value)) = outcome[q]
+                && value != OutcomeValue::Void
+                && made >= resolved_on
+            {
+                warnings += 1;
+            }
+        }
+    }
+    Ok(Some(Scan {
+        ledger,
+        forecasters,
+        parts,
+        warnings,
+    }))
+}
+
+/// Batches below this size are read by one thread.
+const SPLIT_BYTES: u64 = 4 << 20;
+
+/// Read one forecast batch into parts, or `None` for the full loader.
+fn read_batch(abs: &Path, rel: &Path, ctx: &Ctx) -> Result<Option<Vec<RawPart>>> {
+    let mut file = File::open(abs)?;
+    let len = file.metadata()?.len();
+    // The header line, read by the full loader's own table reader so that
+    // every header rule is the same.
+    let mut head = Vec::new();
+    let mut buf = [0u8; 4096];
+    let newline = loop {
+        let k = file.read(&mut buf)?;
+        if k == 0 {
+            break None;
+        }
+        let seen = head.len();
+        head.extend_from_slice(&buf[..k]);
+        if let Some(i) = memchr::memchr(b'\n', &head[seen..]) {
+            break Some(seen + i);
+        }
+        if head.len() > 1 << 20 {
+            return Ok(None);
+        }
+    };
+    let Some(newline) = newline else {
+        return Ok(None); // empty or header only without a line end: full loader
+    };
+    head.truncate(newline + 1);
+    let line = table::strip_bom(&head);
+    if line.trim_ascii().is_empty() || line.contains(&b'"') {
+        return Ok(None);
+    }
+    let (Some(t), diags) = table::read(rel, line, Some(table::FORECASTS), &[]) else {
+        return Ok(None);
+    };
+    if !diags.is_empty() || (t.col("probability").is_none() && t.col("verbal").is_none()) {
+        return Ok(None);
+    }
+    let req = |n: &str| t.col(n).unwrap_or(usize::MAX);
+    let cols = Cols {
+        width: t.headers.len(),
+        id: req("forecast_id"),
+        question: req("question_id"),
+        forecaster: req("forecaster"),
+        made_on: req("made_on"),
+        probability: t.col("probability"),
+        verbal: t.col("verbal"),
+        direction: t.col("direction"),
+        option: t.col("option"),
+    };
+    let body = newline as u64 + 1;
+    // Where to split: at line ends, and only if no quote character can make
+    // a line end part of a field.
+    let threads = rayon::current_num_threads().max(1) as u64;
+    let mut ranges = vec![(body, len)];
+    if threads > 1 && len - body > SPLIT_BYTES && !has_quote(abs, body, len)? {
+        let mut cuts = vec![body];
+        for k in 1..threads {
+            let at = body + (len - body) * k / threads;
+            let cut = next_line_start(&mut file, at, len)?;
+            if cut > *cuts.last().unwrap_or(&body) && cut < len {
+                cuts.push(cut);
+            }
+        }
+        cuts.push(len);
+        ranges = cuts.windows(2).map(|w| (w[0], w[1])).collect();
+    }
+    let parts: Vec<Result<Option<RawPart>>> = ranges
+        .par_iter()
+        .map(|&(from, to)| {
+            let mut f = File::open(abs)?;
+            f.seek(SeekFrom::Start(from))?;
+            let reader = BufReader::with_capacity(1 << 20, f.take(to - from));
+            Ok(read_rows(reader, cols, ctx, (to - from) as usize))
+        })
+        .collect();
+    let mut out = Vec::with_capacity(parts.len());
+    for p in parts {
+        match p? {
+            Some(p) => out.push(p),
+            None => return Ok(None),
+        }
+    }
+    Ok(Some(out))
+}
+
+/// Whether the bytes `from..to` of the file hold a quote character.
+fn has_quote(abs: &Path, from: u64, to: u64) -> Result<bool> {
+    let threads = rayon::current_num_threads().max(1) as u64;
+    let step = (to - from).div_ceil(threads);
+    let found: Vec<Result<bool>> = (0..threads)
+        .into_par_iter()
+        .map(|k| {
+            let (a, b) = (from + k * step, (from + (k + 1) * step).min(to));
+            if a >= b {
+                return Ok(false);
+            }
+            let mut f = File::open(abs)?;
+            f.seek(SeekFrom::Start(a))?;
+            let mut f = f.take(b - a);
+            let mut buf = vec![0u8; 1 << 20];
+            loop {
+                let k = f.read(&mut buf)?;
+                if k == 0 {
+                    return Ok(false);
+                }
+                if memchr::memchr(b'"', &buf[..k]).is_some() {
+                    return Ok(true);
+                }
+            }
+        })
+        .collect();
+    for f in found {
+        if f? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// The offset just after the first `\n` at or after `at` (or `len`).
+fn next_line_start(file: &mut File, at: u64, len: u64) -> Result<u64> {
+    file.seek(SeekFrom::Start(at))?;
+    let mut buf = [0u8; 8192];
+    let mut pos = at;
+    while pos < len {
+        let k = file.read(&mut buf)?;
+        if k == 0 {
+            break;
+        }
+        if let Some(i) = memchr::memchr(b'\n', &buf[..k]) {
+            return Ok(pos + i as u64 + 1);
+        }
+        pos += k as u64;
+    }
+    Ok(len)
+}
+
+/// A field as the full loader sees it: UTF-8, trimmed ("" when absent).
+fn cell(rec: &csv::ByteRecord, col: Option<usize>) -> Option<&str> {
+    match col.and_then(|c| rec.get(c)) {
+        Some(f) => std::str::from_utf8(f).ok().map(str::trim),
+        None => Some(""),
+    }
+}
+
+/// Read rows into a part; `None` as soon as a row is not plainly valid.
+fn read_rows(reader: impl Read, cols: Cols, ctx: &Ctx, bytes: usize) -> Option<RawPart> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(reader);
+    let mut rec = csv::ByteRecord::new();
+    let mut out = RawPart::default();
+    // About 50 bytes a row in typical batches: reserve once.
+    let guess = bytes / 48;
+    out.part.question.reserve(guess);
+    out.part.forecaster.reserve(guess);
+    out.part.made_on.reserve(guess);
+    out.part.p.reserve(guess);
+    out.hashes.reserve(guess);
+    let mut who: FxHashMap<String, u32> = FxHashMap::default();
+    let mut phrases: FxHashMap<String, f64> = FxHashMap::default();
+    let lexicon = &ctx.ledger.lexicon;
+    loop {
+        match rdr.read_byte_record(&mut rec) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(_) => return None,
+        }
+        if rec
+            .iter()
+            .all(|f| f.iter().all(|b| b.is_ascii_whitespace()))
+        {
+            continue; // blank rows are skipped by the full loader too
+        }
+        // Field count as the full loader counts: trailing empty cells beyond
+        // the header are harmless.
+        if rec.len() < cols.width
+            || rec
+                .iter()
+                .skip(cols.width)
+                .any(|f| !f.iter().all(|b| b.is_ascii_whitespace()))
+        {
+            return None;
+        }
+        // Every cell must be UTF-8, used or not.
+        if !rec.as_slice().is_ascii() && rec.iter().any(|f| std::str::from_utf8(f).is_err()) {
+            return None;
+        }
+        let id = cell(&rec, Some(cols.id))?;
+        if id.is_empty() || id.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return None;
+        }
+        let q = *ctx.qindex.get(cell(&rec, Some(cols.question))?)?;
+        let name = cell(&rec, Some(cols.forecaster))?;
+        if name.is_empty() {
+            return None;
+        }
+        let made_on = parse_iso_date(cell(&rec, Some(cols.made_on))?).ok()?;
+        let direction = match cell(&rec, cols.direction)? {
+            "" | "yes" => Direction::Yes,
+            "no" => Direction::No,
+            other => Direction::parse(other).ok()?,
+        };
+        if ctx.binary[q as usize] && !cell(&rec, cols.option)?.is_empty() {
+            return None;
+        }
+        let number = cell(&rec, cols.probability)?;
+        let p = if !number.is_empty() {
+            parse_probability(number).ok()?
+        } else {
+            let phrase = cell(&rec, cols.verbal)?;
+            let point = match phrases.get(phrase) {
+                Some(&v) => v,
+                None => {
+                    let (p, _) =
+                        super::resolve_probability("", phrase, Direction::Yes, lexicon).ok()?;
+                    phrases.insert(phrase.to_string(), p.get());
+                    p.get()
+                }
+            };
+            crate::model::Probability::new(point).ok()?
+        };
+        let p = match direction {
+            Direction::Yes => p,
+            Direction::No => p.complement(),
+        };
+        let w = match who.get(name) {
+            Some(&w) => w,
+            None => {
+                let w = out.names.len() as u32;
+                out.names.push(name.to_string());
+                who.insert(name.to_string(), w);
+                w
+            }
+        };
+        out.hashes.push(FxBuildHasher.hash_one(id));
+        out.part.question.push(q);
+        out.part.forecaster.push(w);
+        out.part.made_on.push(made_on);
+        out.part.p.push(p.get());
+    }
+    Some(out)
+}
+
+/// Match a scan's forecasts to outcomes: the same `ScoredSet` as
+/// [`crate::matching::match_forecasts`] on the fully loaded ledger.
+pub fn match_scan(scan: &Scan, config: &MatchConfig) -> ScoredSet {
+    let ledger = &scan.ledger;
+    let outcome = outcome_by_question(ledger, config.as_of);
+    let only: Option<Option<u32>> = config
+        .forecaster
+        .as_ref()
+        .map(|name| scan.forecasters.binary_search(name).ok().map(|i| i as u32));
+    let total = scan.len();
+    let mut set = ScoredSet {
+        status: vec![None; total],
+        ..ScoredSet::default()
+    };
+    let mut count = vec![0usize; scan.forecasters.len()];
+    let mut fi = 0usize;
+    for part in &scan.parts {
+        for i in 0..part.p.len() {
+            let w = part.forecaster[i];
+            let at = fi;
+            fi += 1;
+            if only.is_some_and(|o| o != Some(w)) {
+                continue;
+            }
+            let qi = part.question[i] as usize;
+            let q = &ledger.questions[qi];
+            let made_on = part.made_on[i];
+            let status = status_of(made_on, q, outcome[qi], config.as_of);
+            if status == Status::Scored {
+                count[w as usize] += 1;
+            }
+            set.unscored.count(status);
+            set.status[at] = Some(status);
+        }
+    }
+    // Groups in name order (forecasters are numbered in that order), rows in
+    // ledger order within a group: a counting sort.
+    let mut start = vec![0usize; count.len()];
+    let mut at = 0;
+    for (w, &c) in count.iter().enumerate() {
+        start[w] = at;
+        if c > 0 {
+            set.forecasters.push(scan.forecasters[w].clone());
+            set.groups.push(at..at + c);
+        }
+        at += c;
+    }
+    set.p = vec![0.0; at];
+    set.y = vec![false; at];
+    set.question = vec![0; at];
+    set.forecast = vec![0; at];
+    let mut fi = 0usize;
+    for part in &scan.parts {
+        for i in 0..part.p.len() {
+            if set.status[fi] == Some(Status::Scored) {
+                let w = part.forecaster[i] as usize;
+                let k = start[w];
+                start[w] += 1;
+                let q = part.question[i];
+                set.p[k] = part.p[i];
+                set.y[k] = matches!(outcome[q as usize], Some((_, OutcomeValue::Yes)));
+                set.question[k] = q;
+                set.forecast[k] = fi as u32;
+            }
+            fi += 1;
+        }
+    }
+    set
+}

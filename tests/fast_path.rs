@@ -1,0 +1,200 @@
+//! The fast loading path (`ledger::fast`) against the full loader: on every
+//! clean ledger it gives exactly the same `ScoredSet` and warning count, and
+//! `hindsight score --format json` prints byte-identical JSON through either
+//! path, with one thread or several; on a broken ledger it steps aside.
+
+mod common;
+use common::Workdir;
+
+use std::path::Path;
+use std::process::Command;
+
+use hindsight::ledger::{self, fast};
+use hindsight::matching::{MatchConfig, match_forecasts};
+use hindsight::synth::{SynthConfig, write_synthetic_ledger};
+
+/// Assert the fast path reads `root` exactly as the full loader does.
+fn same_as_full_loader(root: &Path) {
+    let scan = fast::scan(root)
+        .unwrap()
+        .expect("the fast path should take a clean ledger");
+    let full = ledger::open(root).unwrap();
+    assert_eq!(full.errors(), 0);
+    assert_eq!(scan.warnings, full.diagnostics.len(), "warnings");
+    assert_eq!(scan.len(), full.forecasts.len(), "forecasts");
+    let mut names: Vec<String> = full
+        .forecasts
+        .iter()
+        .map(|f| f.forecaster.clone())
+        .collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(scan.forecasters, names);
+    assert_eq!(scan.ledger.settings, full.settings);
+    let mut dates: Vec<_> = full.forecasts.iter().map(|f| f.made_on).collect();
+    dates.sort();
+    let mut configs = vec![MatchConfig::default()];
+    if let Some(mid) = dates.get(dates.len() / 2) {
+        configs.push(MatchConfig {
+            as_of: Some(*mid),
+            forecaster: None,
+        });
+    }
+    for name in names.iter().take(2).chain([&"nobody".to_string()]) {
+        configs.push(MatchConfig {
+            as_of: None,
+            forecaster: Some(name.clone()),
+        });
+    }
+    for c in &configs {
+        let a = fast::match_scan(&scan, c);
+        let b = match_forecasts(&full, c);
+        assert!(a == b, "ScoredSet differs for {c:?}");
+    }
+}
+
+fn synth(dir: &Path, forecasts: usize) {
+    write_synthetic_ledger(
+        dir,
+        &SynthConfig {
+            forecasters: 40,
+            questions: 3000,
+            forecasts,
+            seed: 11,
+        },
+    )
+    .unwrap();
+}
+
+const BATCH: &str = "forecasts/synthetic.csv";
+
+#[test]
+fn fixtures_and_the_shipped_ledger_read_the_same() {
+    same_as_full_loader(Path::new(env!("CARGO_MANIFEST_DIR")));
+    for name in ["clean", "reference-ledger", "scoringutils-ledger"] {
+        same_as_full_loader(Workdir::fixture(name).path());
+    }
+}
+
+#[test]
+fn warnings_are_counted_like_the_full_loader() {
+    let w = Workdir::fixture("clean");
+    w.edit(
+        "forecasts/staff.csv",
+        "f1,q1,Ann,2019-02-01",
+        "f1,q1,Ann,2019-06-01",
+    );
+    w.append(
+        "forecasts/questions.csv",
+        "q5,Will E happen by 2019-01-31?,binary,,,2019-01-31,,\n",
+    );
+    w.append("forecasts/staff.csv", "f7,q5,Bob,2019-02-01,0.5,,,,,,\n");
+    w.append("outcomes/outcomes.csv", "q5,2019-12-01,no,,\n");
+    // A repeated outcome record with a later date is a warning too.
+    w.append("outcomes/outcomes.csv", "q5,2019-12-05,no,,\n");
+    let scan = fast::scan(w.path()).unwrap().unwrap();
+    assert_eq!(scan.warnings, 3);
+    same_as_full_loader(w.path());
+}
+
+#[test]
+fn large_batches_read_in_parallel_parts_give_the_same_rows() {
+    let w = Workdir::empty();
+    synth(w.path(), 120_000);
+    let size = std::fs::metadata(w.file(BATCH)).unwrap().len();
+    assert!(size > 5 << 20, "big enough to be split: {size}");
+    same_as_full_loader(w.path());
+    // Windows line ends, a byte order mark, blank lines, spaces and a
+    // second batch with verbal phrases and direction = no.
+    let text = w
+        .read(BATCH)
+        .replace('\n', "\r\n")
+        .replacen("\r\n", "\r\n\r\n", 3);
+    w.write(BATCH, &format!("\u{feff}{text}\r\n  \r\n"));
+    w.write(
+        "forecasts/z-extra.csv",
+        "forecast_id,question_id,forecaster,made_on,probability,verbal,direction\n\
+         x1,q000001, Zed ,2014-01-01,,likely,\n\
+         x2,q000002,Zed,2014-01-01,0.25,,NO\n\
+         x3,q000003,f0001 calibrated,2014-01-01,,almost certainly,no\n",
+    );
+    same_as_full_loader(w.path());
+}
+
+#[test]
+fn a_quoted_field_keeps_the_batch_in_one_part_and_reads_the_same() {
+    let w = Workdir::empty();
+    synth(w.path(), 120_000);
+    // A quoted name with a comma and a line break, in the middle of the file.
+    let text = w.read(BATCH);
+    let mid = text[text.len() / 2..].find('\n').unwrap() + text.len() / 2 + 1;
+    let row = "zz1,q000010,\"Doe,\nJane\",2014-05-05,0.4\n";
+    w.write(BATCH, &format!("{}{}{}", &text[..mid], row, &text[mid..]));
+    same_as_full_loader(w.path());
+    let scan = fast::scan(w.path()).unwrap().unwrap();
+    assert!(scan.forecasters.iter().any(|n| n == "Doe,\nJane"));
+}
+
+#[test]
+fn problems_send_the_ledger_to_the_full_loader() {
+    let w = Workdir::empty();
+    synth(w.path(), 120_000);
+    let text = w.read(BATCH);
+    let first = text.lines().nth(1).unwrap().to_string();
+    let last_line = text.lines().count();
+    // A duplicate forecast id far from its first use, in another part.
+    w.append(BATCH, &format!("{first}\n"));
+    assert!(fast::scan(w.path()).unwrap().is_none());
+    let r = w.run(&["score"]);
+    r.expect_code(1);
+    r.expect_line(
+        &format!("{BATCH}:{}: forecast_id:", last_line + 1),
+        "duplicate id",
+    );
+    // Each bad value too.
+    for (from, to) in [
+        (",0.", ",1.5"),
+        (",20", ",x20"),
+        (",f0001 calibrated,", ",,"),
+    ] {
+        let w = Workdir::empty();
+        synth(w.path(), 120_000);
+        let text = w.read(BATCH);
+        let at = text.len() * 3 / 4;
+        let at = at + text[at..].find(from).unwrap();
+        w.write(
+            BATCH,
+            &format!("{}{}{}", &text[..at], to, &text[at + from.len()..]),
+        );
+        assert!(fast::scan(w.path()).unwrap().is_none(), "{from} -> {to}");
+        assert!(ledger::open(w.path()).unwrap().errors() > 0);
+    }
+}
+
+fn score_json(root: &Path, env: &[(&str, &str)]) -> Vec<u8> {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hindsight"));
+    cmd.args(["--root"])
+        .arg(root)
+        .args(["score", "--format", "json", "--resamples", "200"]);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+#[test]
+fn json_is_byte_identical_through_either_path_and_any_thread_count() {
+    let w = Workdir::empty();
+    synth(w.path(), 120_000);
+    let fast = score_json(w.path(), &[]);
+    assert!(fast.len() > 10_000);
+    assert_eq!(fast, score_json(w.path(), &[(fast::FULL_LOAD_ENV, "1")]));
+    assert_eq!(fast, score_json(w.path(), &[("RAYON_NUM_THREADS", "1")]));
+    assert_eq!(fast, score_json(w.path(), &[("RAYON_NUM_THREADS", "3")]));
+}
