@@ -129,7 +129,15 @@ fn scan_unlocked(root: &Path) -> Result<Option<Scan>> {
             path: rel,
         });
     }
+    let timings = std::env::var_os("HINDSIGHT_TIMINGS").is_some();
+    let t0 = std::time::Instant::now();
     let mut ledger = super::load(&small);
+    if timings {
+        eprintln!(
+            "  questions, outcomes, settings: {:.3} s",
+            t0.elapsed().as_secs_f64()
+        );
+    }
     if ledger.errors() > 0 {
         return Ok(None);
     }
@@ -139,14 +147,19 @@ fn scan_unlocked(root: &Path) -> Result<Option<Scan>> {
     for rel in &batches {
         ledger.files.push((rel.clone(), String::new()));
     }
+    // Question ids copied into one buffer: the key compares of ten million
+    // look-ups then touch a few MB instead of strings all over the heap.
+    let arena: String = ledger.questions.iter().map(|q| q.id.as_str()).collect();
+    let mut qindex: FxHashMap<&str, u32> = FxHashMap::default();
+    qindex.reserve(ledger.questions.len());
+    let mut at = 0;
+    for (i, q) in ledger.questions.iter().enumerate() {
+        qindex.insert(&arena[at..at + q.id.len()], i as u32);
+        at += q.id.len();
+    }
     let ctx = Ctx {
         ledger: &ledger,
-        qindex: ledger
-            .questions
-            .iter()
-            .enumerate()
-            .map(|(i, q)| (q.id.as_str(), i as u32))
-            .collect(),
+        qindex,
         binary: ledger
             .questions
             .iter()
@@ -159,6 +172,12 @@ fn scan_unlocked(root: &Path) -> Result<Option<Scan>> {
             Some(parts) => raw.extend(parts),
             None => return Ok(None),
         }
+    }
+    if timings {
+        eprintln!(
+            "  forecast batches read: {:.3} s",
+            t0.elapsed().as_secs_f64()
+        );
     }
     // Forecast ids must be unique: sort the hashes and look for neighbours.
     // Two ids with one hash (a duplicate, or a one-in-10^12 collision) send
@@ -173,6 +192,9 @@ fn scan_unlocked(root: &Path) -> Result<Option<Scan>> {
         return Ok(None);
     }
     drop(hashes);
+    if timings {
+        eprintln!("  duplicate-id check: {:.3} s", t0.elapsed().as_secs_f64());
+    }
     // Forecasters numbered in name order across all parts.
     let mut forecasters: Vec<String> = raw.iter().flat_map(|r| r.names.iter().cloned()).collect();
     forecasters.sort_unstable();

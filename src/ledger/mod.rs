@@ -224,7 +224,11 @@ pub fn load(sources: &[Source]) -> Ledger {
         .collect();
     // Question rows that exist but have errors: forecasts on them are not
     // "unknown", the question row needs fixing.
-    let invalid_questions = invalid_question_rows(sources, &qindex);
+    let invalid_questions = InvalidQuestions {
+        sources,
+        valid: &qindex,
+        rows: std::cell::OnceCell::new(),
+    };
     let mut seen_forecasts: HashMap<String, Location> = HashMap::default();
     for s in sources.iter().filter(|s| s.kind == FileKind::Forecasts) {
         load_forecasts(
@@ -418,7 +422,7 @@ pub fn resolve_probability(
 fn load_forecasts(
     s: &Source,
     qindex: &HashMap<String, usize>,
-    invalid: &HashMap<String, Location>,
+    invalid: &InvalidQuestions,
     seen: &mut HashMap<String, Location>,
     ledger: &mut Ledger,
     diags: &mut Vec<Diagnostic>,
@@ -555,7 +559,7 @@ fn load_forecasts(
 fn load_outcomes(
     s: &Source,
     qindex: &HashMap<String, usize>,
-    invalid: &HashMap<String, Location>,
+    invalid: &InvalidQuestions,
     ledger: &mut Ledger,
     diags: &mut Vec<Diagnostic>,
 ) {
@@ -618,7 +622,7 @@ fn load_outcomes(
     }
 }
 
-fn unknown_question(q: &str, loc: &Location, invalid: &HashMap<String, Location>) -> Diagnostic {
+fn unknown_question(q: &str, loc: &Location, invalid: &InvalidQuestions) -> Diagnostic {
     let msg = match invalid.get(q) {
         Some(at) => format!(
             "question {} has errors in its own row ({}:{}); fix that row",
@@ -629,6 +633,23 @@ fn unknown_question(q: &str, loc: &Location, invalid: &HashMap<String, Location>
         None => format!("unknown question {} (not in {})", show(q), QUESTIONS_FILE),
     };
     Diagnostic::error(loc.with_field("question_id"), msg)
+}
+
+/// Question rows left out of the model because of errors, found only when a
+/// forecast or outcome names a question that is not in the model (the
+/// questions file is read a second time for that).
+struct InvalidQuestions<'a> {
+    sources: &'a [Source],
+    valid: &'a HashMap<String, usize>,
+    rows: std::cell::OnceCell<HashMap<String, Location>>,
+}
+
+impl InvalidQuestions<'_> {
+    fn get(&self, q: &str) -> Option<&Location> {
+        self.rows
+            .get_or_init(|| invalid_question_rows(self.sources, self.valid))
+            .get(q)
+    }
 }
 
 /// Ids of question rows that were left out of the model because of errors.

@@ -1,8 +1,6 @@
 //! Comparing forecasters who answered different questions: pairwise relative
 //! skill as in scoringutils, with permutation tests and Holm's adjustment.
 
-use std::collections::HashMap;
-
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
@@ -13,15 +11,26 @@ pub type QuestionScores = Vec<(u32, f64, u64)>;
 
 /// Build [`QuestionScores`] for one forecaster's forecasts.
 pub fn question_scores(p: &[f64], y: &[bool], question: &[u32]) -> QuestionScores {
-    let mut m: HashMap<u32, (f64, u64)> = HashMap::new();
-    for ((&p, &y), &q) in p.iter().zip(y).zip(question) {
-        let d = p - if y { 1.0 } else { 0.0 };
-        let e = m.entry(q).or_insert((0.0, 0));
-        e.0 += d * d;
-        e.1 += 1;
+    // One sort of (question, row) keys: rows of a question stay in input
+    // order, so each question's sum is added in forecast order.
+    let mut keys: Vec<u64> = question
+        .iter()
+        .enumerate()
+        .map(|(i, &q)| ((q as u64) << 32) | i as u64)
+        .collect();
+    keys.sort_unstable();
+    let mut v: QuestionScores = Vec::new();
+    for key in keys {
+        let (q, i) = ((key >> 32) as u32, (key & 0xffff_ffff) as usize);
+        let d = p[i] - if y[i] { 1.0 } else { 0.0 };
+        match v.last_mut() {
+            Some(last) if last.0 == q => {
+                last.1 += d * d;
+                last.2 += 1;
+            }
+            _ => v.push((q, d * d, 1)),
+        }
     }
-    let mut v: Vec<(u32, f64, u64)> = m.into_iter().map(|(q, (s, n))| (q, s, n)).collect();
-    v.sort_unstable_by_key(|e| e.0);
     v
 }
 

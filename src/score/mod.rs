@@ -26,8 +26,8 @@ pub use decomp::{
 };
 pub use interval::{beta_quantile, jeffreys};
 pub use resample::{
-    CorpConsistency, Groups, bootstrap_brier_ci, corp_consistency, corp_consistency_groups,
-    derive_seed, quantile_sorted,
+    CorpConsistency, Groups, bootstrap_brier_ci, bootstrap_question_sums, corp_consistency,
+    corp_consistency_groups, derive_seed, quantile_sorted, question_sums,
 };
 
 use rayon::prelude::*;
@@ -113,6 +113,17 @@ pub fn summarize_grouped(
     params: Params,
     seed: u64,
 ) -> Summary {
+    summarize_with(p, y, &question_scores(p, y, question), params, seed)
+}
+
+/// [`summarize_grouped`] given the group's [`question_scores`].
+fn summarize_with(
+    p: &[f64],
+    y: &[bool],
+    questions: &QuestionScores,
+    params: Params,
+    seed: u64,
+) -> Summary {
     let brier_v = brier(p, y);
     let base = base_rate(y);
     let log = log_score(p, y, params.log_clamp);
@@ -121,10 +132,8 @@ pub fn summarize_grouped(
     let pooled = Groups::new(p, y);
     let consistency =
         corp_consistency_groups(&pooled, params.resamples, 0.9, derive_seed(seed, "corp"));
-    let mut qs: Vec<u32> = question.to_vec();
-    qs.sort_unstable();
-    qs.dedup();
-
+    // Per question sums: the number of questions and the bootstrap's units.
+    let sums: Vec<(f64, u64)> = questions.iter().map(|&(_, s, n)| (s, n)).collect();
     Summary {
         n: p.len(),
         brier: brier_v,
@@ -145,20 +154,14 @@ pub fn summarize_grouped(
         calibration_in_the_large: calibration_in_the_large_groups(&pooled, params.log_clamp),
         corp_test_p: consistency.as_ref().map(|c| c.p_value),
         // With one question every resample is that question: no interval.
-        brier_ci: if qs.len() < 2 {
+        brier_ci: if sums.len() < 2 {
             None
         } else {
-            bootstrap_brier_ci(
-                p,
-                y,
-                question,
-                params.resamples,
-                derive_seed(seed, "bootstrap"),
-            )
-            .map(|(lo, hi)| [lo, hi])
+            bootstrap_question_sums(&sums, params.resamples, derive_seed(seed, "bootstrap"))
+                .map(|(lo, hi)| [lo, hi])
         },
         log_clamped: log.map(|l| l.1).unwrap_or(0),
-        questions: qs.len(),
+        questions: sums.len(),
         corp_band: consistency.map(|c| c.band).unwrap_or_default(),
     }
 }
@@ -196,42 +199,36 @@ pub fn score_set(set: &crate::matching::ScoredSet, params: Params, min_n: usize)
         params,
         derive_seed(params.seed, ""),
     );
-    let qscores: Vec<QuestionScores> = set
-        .groups
-        .iter()
-        .map(|r| {
-            question_scores(
-                &set.p[r.clone()],
-                &set.y[r.clone()],
-                &set.question[r.clone()],
-            )
-        })
-        .collect();
-    let rel = relative_skill(&qscores);
     // Per forecaster in parallel; each forecaster's random draws come from a
     // seed derived from its name, so the result does not depend on threads.
-    let forecasters: Vec<ForecasterScores> = (0..set.forecasters.len())
-        .into_par_iter()
-        .map(|g| {
-            let (name, r) = (&set.forecasters[g], set.groups[g].clone());
-            let (p, y, q) = (&set.p[r.clone()], &set.y[r.clone()], &set.question[r]);
-            let summary = summarize_grouped(p, y, q, params, derive_seed(params.seed, name));
-            let brier_skill_base_rate = match (summary.brier, overall.base_rate) {
-                (Some(b), Some(o)) => {
-                    let reference = brier(&vec![o; y.len()], y).unwrap_or(0.0);
-                    (reference > 0.0).then(|| 1.0 - b / reference)
-                }
-                _ => None,
-            };
-            ForecasterScores {
-                forecaster: name.clone(),
-                ranked: summary.n >= min_n,
-                summary,
-                relative_skill: rel[g],
-                brier_skill_base_rate,
-            }
-        })
-        .collect();
+    let (mut forecasters, qscores): (Vec<ForecasterScores>, Vec<QuestionScores>) =
+        (0..set.forecasters.len())
+            .into_par_iter()
+            .map(|g| {
+                let (name, r) = (&set.forecasters[g], set.groups[g].clone());
+                let (p, y, q) = (&set.p[r.clone()], &set.y[r.clone()], &set.question[r]);
+                let qs = question_scores(p, y, q);
+                let summary = summarize_with(p, y, &qs, params, derive_seed(params.seed, name));
+                let brier_skill_base_rate = match (summary.brier, overall.base_rate) {
+                    (Some(b), Some(o)) => {
+                        let reference = brier(&vec![o; y.len()], y).unwrap_or(0.0);
+                        (reference > 0.0).then(|| 1.0 - b / reference)
+                    }
+                    _ => None,
+                };
+                let scores = ForecasterScores {
+                    forecaster: name.clone(),
+                    ranked: summary.n >= min_n,
+                    summary,
+                    relative_skill: None,
+                    brier_skill_base_rate,
+                };
+                (scores, qs)
+            })
+            .unzip();
+    for (f, r) in forecasters.iter_mut().zip(relative_skill(&qscores)) {
+        f.relative_skill = r;
+    }
     Scores {
         overall,
         forecasters,
