@@ -7,15 +7,18 @@
 #
 # Defaults: 1,000,000 forecasts, 500 forecasters, N/20 questions, seed 1,
 # 1 run each, work folder ${TMPDIR:-/tmp}/hindsight-bench. The ledger is made
-# once per configuration by `cargo run --release --example synth` (the same
-# flags as the coming `hindsight synth`) and kept in the work folder.
+# once per configuration by `hindsight synth` and kept in the work folder.
 #
 # Each tool runs under /usr/bin/time -v; the table shows the median wall time
 # of R runs, CPU time (user + sys) and peak RSS of that run, and the ratios to
-# hindsight. The Python scorers' JSON is checked against hindsight's
-# (bench/check_agree.py, 1e-9). Needs GNU time (Debian package `time`) and, for
-# the Python columns, `pip install pandas polars scikit-learn scipy`. Not part
-# of CI.
+# hindsight. Two hindsight rows: `hindsight` is `score --format json` as
+# shipped (with the seeded resampling statistics corp_test_p and brier_ci,
+# 1,000 resamples each), `hindsight_r0` is the same with `--resamples 0`: the
+# keys the Python scripts compute. The Python scorers' JSON is checked
+# against hindsight's (bench/check_agree.py, 1e-9), and the issue's targets
+# are checked at the end. Needs GNU time (Debian package `time`) and, for the
+# Python columns, `pip install pandas polars scikit-learn scipy`. Not part of
+# CI.
 set -euo pipefail
 
 forecasts=1000000
@@ -61,15 +64,14 @@ time_fields() {
         END { printf "%.2f %.2f %.0f\n", w, u + s, r }' "$1"
 }
 echo "== building (release)"
-(cd "$repo" && cargo build --release --quiet --bin hindsight --example synth --example parse_only \
-    --example compact_load)
+(cd "$repo" && cargo build --release --quiet --bin hindsight --example parse_only)
 bin="$target/release"
 
 ledger="$work/ledger-n$forecasts-k$forecasters-q$questions-s$seed"
 if [ ! -f "$ledger/.complete" ]; then
     echo "== generating $ledger"
     rm -rf "$ledger"
-    /usr/bin/time -v -o "$ledger.synth-time" "$bin/examples/synth" --out "$ledger" \
+    /usr/bin/time -v -o "$ledger.synth-time" "$bin/hindsight" synth --out "$ledger" \
         --forecasters "$forecasters" --questions "$questions" --forecasts "$forecasts" \
         --seed "$seed" > "$ledger.synth.json"
     touch "$ledger/.complete"
@@ -102,15 +104,14 @@ measure() {
 echo "== running ($repeat run(s) each); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 measure parse_only "$runs/parse_only.out" "$bin/examples/parse_only" "$ledger"
 measure hindsight "$runs/hindsight.json" "$bin/hindsight" --root "$ledger" score --format json
-# Prototype of the proposed compact loader (examples/compact_load.rs), not the CLI.
-measure compact_proto "$runs/compact.json" "$bin/examples/compact_load" "$ledger" --json
+measure hindsight_r0 "$runs/hindsight_r0.json" "$bin/hindsight" --root "$ledger" score --format json --resamples 0
 if [ "$python" = 1 ]; then
     measure pandas_sklearn "$runs/pandas.json" python3 "$here/score_pandas.py" "$ledger"
     measure polars "$runs/polars.json" python3 "$here/score_polars.py" "$ledger"
 fi
 if command -v python3 > /dev/null; then
     echo "== agreement with hindsight (contract SUMMARY keys, |diff| <= 1e-9)"
-    for out in compact pandas polars; do
+    for out in hindsight_r0 pandas polars; do
         if [ -f "$runs/$out.json" ]; then
             python3 "$here/check_agree.py" "$runs/hindsight.json" "$runs/$out.json"
         fi
@@ -125,6 +126,25 @@ awk -F'\t' '
         printf "%-16s %9s %9s %11s %10s %10s\n", "tool", "wall s", "cpu s", "peak MiB", "wall/hs", "RSS/hs"
         for (i = 1; i <= NR; i++)
             printf "%-16s %9.2f %9.2f %11.0f %9.2fx %9.2fx\n", name[i], w[i], c[i], m[i], w[i] / hw, m[i] / hm
+    }' "$results"
+echo
+echo "== targets (issue 6), for each hindsight row"
+awk -F'\t' '
+    { w[$1] = $2; m[$1] = $4 }
+    function check(label, ok, value) { printf "  %-44s %-8s %s\n", label, ok ? "met" : "NOT met", value }
+    END {
+        for (h = 0; h < 2; h++) {
+            hs = h == 0 ? "hindsight" : "hindsight_r0"
+            if (!(hs in w)) continue
+            print hs ":"
+            if ("pandas_sklearn" in w) {
+                check("pandas + scikit-learn time / hindsight >= 5", w["pandas_sklearn"] / w[hs] >= 5, sprintf("%.2fx", w["pandas_sklearn"] / w[hs]))
+                check("hindsight peak RSS / pandas <= 0.25", m[hs] / m["pandas_sklearn"] <= 0.25, sprintf("%.2f", m[hs] / m["pandas_sklearn"]))
+            }
+            if ("polars" in w)
+                check("polars time / hindsight >= 2", w["polars"] / w[hs] >= 2, sprintf("%.2fx", w["polars"] / w[hs]))
+            check("hindsight / parse-only loop <= 2", w[hs] / w["parse_only"] <= 2, sprintf("%.2fx", w[hs] / w["parse_only"]))
+        }
     }' "$results"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "(results: $results)"

@@ -23,6 +23,7 @@ const PARAMS: Params = Params {
     log_clamp: 0.001,
     resamples: 1000,
     seed: 20190315,
+    corp_band: true,
 };
 
 /// 1e6 forecasts rounded to hundredths (as people write them) with outcomes

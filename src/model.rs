@@ -131,16 +131,21 @@ pub enum Kind {
 
 impl Kind {
     pub fn parse(s: &str) -> Result<Kind, String> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "binary" => Ok(Kind::Binary),
-            "categorical" => Ok(Kind::Categorical),
-            "ordinal" => Ok(Kind::Ordinal),
-            "numeric" => Ok(Kind::Numeric),
-            other => Err(format!(
-                "'{}' is not a question kind (binary, categorical, ordinal, numeric)",
-                other
-            )),
+        let t = s.trim();
+        for kind in [
+            Kind::Binary,
+            Kind::Categorical,
+            Kind::Ordinal,
+            Kind::Numeric,
+        ] {
+            if t.eq_ignore_ascii_case(kind.as_str()) {
+                return Ok(kind);
+            }
         }
+        Err(format!(
+            "'{}' is not a question kind (binary, categorical, ordinal, numeric)",
+            t.to_ascii_lowercase()
+        ))
     }
 
     pub fn as_str(self) -> &'static str {

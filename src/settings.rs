@@ -47,6 +47,7 @@ impl Settings {
             log_clamp: self.log_clamp,
             resamples: self.resamples,
             seed: self.seed,
+            corp_band: true,
         }
     }
 

@@ -15,7 +15,7 @@ pub fn run(cli: &Cli, args: &ScoreArgs) -> Result<ExitCode> {
     // Large ledgers load through the compact fast path; a ledger with any
     // problem (or --sensitivity, which needs every forecast's text) goes
     // through the full loader, which reports problems.
-    let fast = if args.sensitivity {
+    let mut fast = if args.sensitivity {
         None
     } else {
         ledger::fast::scan(&cli.root)?
@@ -44,18 +44,28 @@ pub fn run(cli: &Cli, args: &ScoreArgs) -> Result<ExitCode> {
         }
     }
     let settings = super::settings_with(base, args.scoring.bins, args.scoring.resamples);
+    let lexicon = super::lexicon_name(base);
     let config = MatchConfig {
         as_of: args.scoring.as_of,
         forecaster: args.forecaster.clone(),
     };
     let t1 = std::time::Instant::now();
-    let set = match (&fast, &ledger) {
-        (Some(scan), _) => ledger::fast::match_scan(scan, &config),
+    let set = match (&mut fast, &ledger) {
+        (Some(scan), _) => {
+            let set = ledger::fast::match_scan(scan, &config);
+            // The forecast columns are in the scored set now.
+            scan.parts = Vec::new();
+            set
+        }
         (None, Some(full)) => match_forecasts(full, &config),
         (None, None) => unreachable!("one of the two loaders ran"),
     };
     let t_match = t1.elapsed();
-    let params = settings.params();
+    // The consistency band is drawn in charts only.
+    let params = hindsight::score::Params {
+        corp_band: false,
+        ..settings.params()
+    };
     let t2 = std::time::Instant::now();
     let scores = score_set(&set, params, settings.min_n);
     let t_score = t2.elapsed();
@@ -91,7 +101,7 @@ pub fn run(cli: &Cli, args: &ScoreArgs) -> Result<ExitCode> {
             &settings,
             args.scoring.as_of,
             &set.unscored,
-            &super::lexicon_name(base),
+            &lexicon,
             sens.as_ref(),
         )?,
         Format::Csv => render::csv_out::write_scores(&mut out, &scores)?,

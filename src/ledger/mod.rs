@@ -284,7 +284,8 @@ fn load_questions(s: &Source, ledger: &mut Ledger, diags: &mut Vec<Diagnostic>) 
     let (t, d) = table::read(&s.path, &s.bytes, Some(table::QUESTIONS), &[]);
     diags.extend(d);
     let Some(t) = t else { return };
-    let mut seen: HashMap<String, u64> = HashMap::default();
+    let mut seen: HashMap<&str, u64> = HashMap::default();
+    seen.reserve(t.rows.len());
     for row in &t.rows {
         let loc = Location::new(&s.path, row.line);
         let before = diags.len();
@@ -302,7 +303,7 @@ fn load_questions(s: &Source, ledger: &mut Ledger, diags: &mut Vec<Diagnostic>) 
                     ),
                 ));
             } else {
-                seen.insert(id.to_string(), row.line);
+                seen.insert(id, row.line);
             }
         }
         let title = required(&t, row, "title", &loc, diags);
@@ -676,13 +677,14 @@ fn invalid_question_rows(
 /// earliest date counts); different values are an error and the question is
 /// left unresolved.
 fn check_conflicting_outcomes(ledger: &mut Ledger, diags: &mut Vec<Diagnostic>) {
-    let mut first: HashMap<String, usize> = HashMap::default();
+    let mut first: HashMap<&str, usize> = HashMap::default();
+    first.reserve(ledger.outcomes.len());
     let mut drop = vec![false; ledger.outcomes.len()];
-    let mut conflicted: Vec<String> = Vec::new();
+    let mut conflicted: std::collections::HashSet<String> = Default::default();
     for (i, o) in ledger.outcomes.iter().enumerate() {
-        match first.get(&o.question_id) {
+        match first.get(o.question_id.as_str()) {
             None => {
-                first.insert(o.question_id.clone(), i);
+                first.insert(&o.question_id, i);
             }
             Some(&j) => {
                 let a = &ledger.outcomes[j];
@@ -698,7 +700,7 @@ fn check_conflicting_outcomes(ledger: &mut Ledger, diags: &mut Vec<Diagnostic>) 
                             a.location.line
                         ),
                     ));
-                    conflicted.push(o.question_id.clone());
+                    conflicted.insert(o.question_id.clone());
                 } else if a.resolved_on != o.resolved_on {
                     diags.push(Diagnostic::warning(
                         o.location.with_field("resolved_on"),
@@ -713,7 +715,7 @@ fn check_conflicting_outcomes(ledger: &mut Ledger, diags: &mut Vec<Diagnostic>) 
                     ));
                     if o.resolved_on < a.resolved_on {
                         drop[j] = true;
-                        first.insert(o.question_id.clone(), i);
+                        first.insert(&o.question_id, i);
                     } else {
                         drop[i] = true;
                     }

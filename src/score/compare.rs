@@ -128,34 +128,80 @@ const DENSE_LIMIT: usize = 1500;
 /// pass over the questions in increasing order, so each pair's sums are added
 /// in the same order as by merging the two lists (identical results).
 fn dense_pair_sums(scores: &[QuestionScores]) -> Vec<(usize, f64, u64, f64, u64)> {
+    use rayon::prelude::*;
     let k = scores.len();
-    let mut by_question: Vec<(u32, u32, f64, u64)> = Vec::new();
-    for (i, list) in scores.iter().enumerate() {
-        by_question.extend(list.iter().map(|&(q, s, n)| (q, i as u32, s, n)));
-    }
-    // Stable: forecasters stay in increasing order within a question.
-    by_question.sort_by_key(|e| e.0);
-    let mut sums = vec![(0usize, 0.0, 0u64, 0.0, 0u64); k * k];
-    let mut start = 0;
-    while start < by_question.len() {
-        let q = by_question[start].0;
-        let mut end = start;
-        while end < by_question.len() && by_question[end].0 == q {
-            end += 1;
+    // Who answered each question, in forecaster order: (forecaster, position
+    // in its list), grouped by question with a counting sort.
+    let questions = scores
+        .iter()
+        .filter_map(|l| l.last().map(|e| e.0 as usize + 1))
+        .max()
+        .unwrap_or(0);
+    let mut start = vec![0u32; questions + 1];
+    for list in scores {
+        for e in list {
+            start[e.0 as usize + 1] += 1;
         }
-        let group = &by_question[start..end];
-        for (x, a) in group.iter().enumerate() {
-            for b in &group[x + 1..] {
-                let e = &mut sums[a.1 as usize * k + b.1 as usize];
-                e.0 += 1;
-                e.1 += a.2;
-                e.2 += a.3;
-                e.3 += b.2;
-                e.4 += b.3;
+    }
+    for q in 0..questions {
+        start[q + 1] += start[q];
+    }
+    let mut fill = start.clone();
+    let mut who: Vec<(u32, u32)> = vec![(0, 0); start[questions] as usize];
+    for (i, list) in scores.iter().enumerate() {
+        for (at, e) in list.iter().enumerate() {
+            let slot = &mut fill[e.0 as usize];
+            who[*slot as usize] = (i as u32, at as u32);
+            *slot += 1;
+        }
+    }
+    drop(fill);
+    let mut sums = vec![(0usize, 0.0, 0u64, 0.0, 0u64); k * k];
+    // Rows of the table (the first forecaster of a pair) are split among
+    // threads in bands of about equal numbers of pairs; each band walks all
+    // questions in order, so every pair's sums are added in question order
+    // as by merging the two lists (identical results, any thread count).
+    let bands = 4 * rayon::current_num_threads().max(1);
+    let pairs_total = (k * k.saturating_sub(1) / 2).max(1);
+    let mut cuts = vec![0usize];
+    let mut acc = 0usize;
+    for a in 0..k {
+        acc += k - 1 - a;
+        if acc * bands >= pairs_total * cuts.len() && cuts.len() < bands {
+            cuts.push(a + 1);
+        }
+    }
+    if cuts.last() != Some(&k) {
+        cuts.push(k);
+    }
+    let mut rest: &mut [(usize, f64, u64, f64, u64)] = &mut sums;
+    let mut parts = Vec::new();
+    for w in cuts.windows(2) {
+        let (band, tail) = rest.split_at_mut((w[1] - w[0]) * k);
+        parts.push((w[0], w[1], band));
+        rest = tail;
+    }
+    parts.into_par_iter().for_each(|(lo, hi, band)| {
+        for q in 0..questions {
+            let group = &who[start[q] as usize..start[q + 1] as usize];
+            for (x, &(a, ai)) in group.iter().enumerate() {
+                let a = a as usize;
+                if a < lo || a >= hi {
+                    continue;
+                }
+                let (_, sa, na) = scores[a][ai as usize];
+                for &(b, bi) in &group[x + 1..] {
+                    let (_, sb, nb) = scores[b as usize][bi as usize];
+                    let e = &mut band[(a - lo) * k + b as usize];
+                    e.0 += 1;
+                    e.1 += sa;
+                    e.2 += na;
+                    e.3 += sb;
+                    e.4 += nb;
+                }
             }
         }
-        start = end;
-    }
+    });
     sums
 }
 

@@ -210,7 +210,14 @@ pub struct GroupBlock {
 /// or equal, are merged, so block means are strictly increasing. Exact: means
 /// are compared as integer cross-products.
 pub fn pav_grouped(n: &[u64], yes: &[u64]) -> Vec<GroupBlock> {
-    let mut stack: Vec<GroupBlock> = Vec::with_capacity(n.len());
+    let mut stack = Vec::with_capacity(n.len());
+    pav_grouped_into(n, yes, &mut stack);
+    stack
+}
+
+/// [`pav_grouped`] into a given vector (cleared first), to reuse its memory.
+pub fn pav_grouped_into(n: &[u64], yes: &[u64], stack: &mut Vec<GroupBlock>) {
+    stack.clear();
     for (i, (&m, &k)) in n.iter().zip(yes).enumerate() {
         let mut block = GroupBlock {
             first: i,
@@ -233,7 +240,6 @@ pub fn pav_grouped(n: &[u64], yes: &[u64]) -> Vec<GroupBlock> {
         }
         stack.push(block);
     }
-    stack
 }
 
 /// CORP decomposition.

@@ -22,7 +22,7 @@ pub use calib::{
 pub use compare::{Pairwise, QuestionScores, holm, pairwise, question_scores, relative_skill};
 pub use decomp::{
     Bin, Corp, GroupBlock, Murphy, PavBlock, bin_index, calibration_bins, corp, corp_groups,
-    murphy, pav, pav_grouped,
+    murphy, pav, pav_grouped, pav_grouped_into,
 };
 pub use interval::{beta_quantile, jeffreys};
 pub use resample::{
@@ -42,6 +42,8 @@ pub struct Params {
     pub resamples: usize,
     /// Base seed for every random draw.
     pub seed: u64,
+    /// Compute the CORP consistency band (`Summary::corp_band`, for charts).
+    pub corp_band: bool,
 }
 
 impl Default for Params {
@@ -51,6 +53,7 @@ impl Default for Params {
             log_clamp: 0.001,
             resamples: 1000,
             seed: 20190315,
+            corp_band: true,
         }
     }
 }
@@ -130,8 +133,13 @@ fn summarize_with(
     // Forecasts pooled by distinct value once: AUC, CORP, the consistency
     // resampling and the logistic fits all work on the pooled counts.
     let pooled = Groups::new(p, y);
-    let consistency =
-        corp_consistency_groups(&pooled, params.resamples, 0.9, derive_seed(seed, "corp"));
+    let consistency = corp_consistency_groups(
+        &pooled,
+        params.resamples,
+        0.9,
+        derive_seed(seed, "corp"),
+        params.corp_band,
+    );
     // Per question sums: the number of questions and the bootstrap's units.
     let sums: Vec<(f64, u64)> = questions.iter().map(|&(_, s, n)| (s, n)).collect();
     Summary {
@@ -192,47 +200,65 @@ pub struct ForecasterScores {
 
 /// Score a matched set overall and per forecaster.
 pub fn score_set(set: &crate::matching::ScoredSet, params: Params, min_n: usize) -> Scores {
-    let overall = summarize_grouped(
-        &set.p,
-        &set.y,
-        &set.question,
-        params,
-        derive_seed(params.seed, ""),
+    let base = base_rate(&set.y);
+    // The overall summary and the forecasters' run side by side; each
+    // forecaster's random draws come from a seed derived from its name, so
+    // the result does not depend on threads.
+    let (overall, (mut forecasters, qscores)) = rayon::join(
+        || {
+            summarize_grouped(
+                &set.p,
+                &set.y,
+                &set.question,
+                params,
+                derive_seed(params.seed, ""),
+            )
+        },
+        || -> (Vec<ForecasterScores>, Vec<QuestionScores>) {
+            (0..set.forecasters.len())
+                .into_par_iter()
+                .map(|g| score_forecaster(set, g, params, min_n, base))
+                .unzip()
+        },
     );
-    // Per forecaster in parallel; each forecaster's random draws come from a
-    // seed derived from its name, so the result does not depend on threads.
-    let (mut forecasters, qscores): (Vec<ForecasterScores>, Vec<QuestionScores>) =
-        (0..set.forecasters.len())
-            .into_par_iter()
-            .map(|g| {
-                let (name, r) = (&set.forecasters[g], set.groups[g].clone());
-                let (p, y, q) = (&set.p[r.clone()], &set.y[r.clone()], &set.question[r]);
-                let qs = question_scores(p, y, q);
-                let summary = summarize_with(p, y, &qs, params, derive_seed(params.seed, name));
-                let brier_skill_base_rate = match (summary.brier, overall.base_rate) {
-                    (Some(b), Some(o)) => {
-                        let reference = brier(&vec![o; y.len()], y).unwrap_or(0.0);
-                        (reference > 0.0).then(|| 1.0 - b / reference)
-                    }
-                    _ => None,
-                };
-                let scores = ForecasterScores {
-                    forecaster: name.clone(),
-                    ranked: summary.n >= min_n,
-                    summary,
-                    relative_skill: None,
-                    brier_skill_base_rate,
-                };
-                (scores, qs)
-            })
-            .unzip();
-    for (f, r) in forecasters.iter_mut().zip(relative_skill(&qscores)) {
+    let rel = relative_skill(&qscores);
+    drop(qscores);
+    for (f, r) in forecasters.iter_mut().zip(rel) {
         f.relative_skill = r;
     }
     Scores {
         overall,
         forecasters,
     }
+}
+
+/// One forecaster's scores (relative skill left for later) and question scores.
+fn score_forecaster(
+    set: &crate::matching::ScoredSet,
+    g: usize,
+    params: Params,
+    min_n: usize,
+    base: Option<f64>,
+) -> (ForecasterScores, QuestionScores) {
+    let (name, r) = (&set.forecasters[g], set.groups[g].clone());
+    let (p, y, q) = (&set.p[r.clone()], &set.y[r.clone()], &set.question[r]);
+    let qs = question_scores(p, y, q);
+    let summary = summarize_with(p, y, &qs, params, derive_seed(params.seed, name));
+    let brier_skill_base_rate = match (summary.brier, base) {
+        (Some(b), Some(o)) => {
+            let reference = brier(&vec![o; y.len()], y).unwrap_or(0.0);
+            (reference > 0.0).then(|| 1.0 - b / reference)
+        }
+        _ => None,
+    };
+    let scores = ForecasterScores {
+        forecaster: name.clone(),
+        ranked: summary.n >= min_n,
+        summary,
+        relative_skill: None,
+        brier_skill_base_rate,
+    };
+    (scores, qs)
 }
 
 #[cfg(test)]

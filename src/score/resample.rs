@@ -4,10 +4,9 @@
 //! the same seed and input.
 
 use rand::{Rng, SeedableRng};
-use rand_distr::{Binomial, Distribution};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use super::decomp::pav_grouped;
+use super::decomp::{GroupBlock, pav_grouped_into};
 
 /// A seed derived from a base seed and a label (e.g. a forecaster's name), so
 /// that each group's random stream does not depend on which other groups exist.
@@ -78,17 +77,19 @@ impl Groups {
             .sum()
     }
 
-    /// CORP miscalibration for outcome counts `yes`, and the recalibrated
-    /// value of each group.
-    fn mcb(&self, yes: &[u64], recal: &mut Vec<f64>) -> f64 {
-        let blocks = pav_grouped(&self.n, yes);
-        recal.clear();
+    /// CORP miscalibration for outcome counts `yes`, and (when asked) the
+    /// recalibrated value of each group; `stack` is working space.
+    fn mcb(&self, yes: &[u64], stack: &mut Vec<GroupBlock>, recal: Option<&mut Vec<f64>>) -> f64 {
+        pav_grouped_into(&self.n, yes, stack);
         let mut sse_recal = 0.0;
-        for b in &blocks {
-            let v = b.yes as f64 / b.n as f64;
+        for b in stack.iter() {
             sse_recal += b.yes as f64 * (b.n - b.yes) as f64 / b.n as f64;
-            for _ in b.first..=b.last {
-                recal.push(v);
+        }
+        if let Some(recal) = recal {
+            recal.clear();
+            for b in stack.iter() {
+                let v = b.yes as f64 / b.n as f64;
+                recal.extend(std::iter::repeat_n(v, b.last + 1 - b.first));
             }
         }
         ((self.sse(yes) - sse_recal) / self.total() as f64).max(0.0)
@@ -128,37 +129,46 @@ pub fn corp_consistency(
     if p.is_empty() || resamples == 0 {
         return None;
     }
-    corp_consistency_groups(&Groups::new(p, y), resamples, level, seed)
+    corp_consistency_groups(&Groups::new(p, y), resamples, level, seed, true)
 }
 
 /// [`corp_consistency`] for forecasts already pooled by value.
+///
+/// With `band` false the band is left empty (it is only drawn in charts) and
+/// the test costs less.
 pub fn corp_consistency_groups(
     g: &Groups,
     resamples: usize,
     level: f64,
     seed: u64,
+    band: bool,
 ) -> Option<CorpConsistency> {
     if g.p.is_empty() || resamples == 0 {
         return None;
     }
     let mut recal = Vec::with_capacity(g.p.len());
-    let observed = g.mcb(&g.yes, &mut recal);
+    let mut stack = Vec::with_capacity(g.p.len());
+    let observed = g.mcb(&g.yes, &mut stack, None);
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     // The binomials are the same in every resample: tabulate each once.
-    let dists: Vec<BinomialTable> =
+    let dists: Vec<DiscreteTable> =
         g.p.iter()
             .zip(&g.n)
-            .map(|(&p, &n)| BinomialTable::new(n, p))
+            .map(|(&p, &n)| DiscreteTable::binomial(n, p))
             .collect();
     let mut draws = vec![0u64; g.p.len()];
     let mut at_least = 0usize;
-    let mut values: Vec<Vec<f64>> = vec![Vec::with_capacity(resamples); g.p.len()];
+    let mut values: Vec<Vec<f64>> = if band {
+        vec![Vec::with_capacity(resamples); g.p.len()]
+    } else {
+        Vec::new()
+    };
     let tol = 1e-12 * observed.abs().max(1e-300);
     for _ in 0..resamples {
         for (k, d) in draws.iter_mut().zip(&dists) {
             *k = d.sample(&mut rng);
         }
-        let m = g.mcb(&draws, &mut recal);
+        let m = g.mcb(&draws, &mut stack, band.then_some(&mut recal));
         if m >= observed - tol {
             at_least += 1;
         }
@@ -195,60 +205,93 @@ pub fn quantile_sorted(v: &[f64], q: f64) -> f64 {
     v[lo] + (h - lo as f64) * (v[hi] - v[lo])
 }
 
-/// Binomial(n, p) draws by inversion of a tabulated distribution function
-/// with a guide table (Chen and Asau): O(1) expected per draw after O(range)
-/// set-up, for distributions drawn from many times.
+/// Draws from a discrete distribution (binomial or Poisson) by inversion of
+/// its tabulated distribution function with a guide table (Chen and Asau):
+/// O(1) expected per draw after O(range) set-up, for distributions drawn from
+/// many times.
 ///
 /// # Remarks
 /// The probabilities are computed by the ratio recurrence from the mode and
 /// normalized; values whose probability is below 1e-18 of the mode's are left
 /// out (their total is far below the 2^-53 resolution of the uniform draw).
 #[derive(Debug, Clone)]
-pub struct BinomialTable {
+pub struct DiscreteTable {
     lo: u64,
     cdf: Vec<f64>,
     guide: Vec<u32>,
 }
 
-impl BinomialTable {
-    pub fn new(n: u64, p: f64) -> BinomialTable {
+impl DiscreteTable {
+    /// Binomial(n, p).
+    pub fn binomial(n: u64, p: f64) -> DiscreteTable {
         let p = p.clamp(0.0, 1.0);
         if n == 0 || p == 0.0 || p == 1.0 {
-            let v = if p == 1.0 { n } else { 0 };
-            return BinomialTable {
-                lo: v,
-                cdf: vec![1.0],
-                guide: vec![0],
-            };
+            return DiscreteTable::constant(if p == 1.0 { n } else { 0 });
         }
         let (q, odds) = (1.0 - p, p / (1.0 - p));
         let mode = (((n + 1) as f64 * p).floor() as u64).min(n);
+        DiscreteTable::from_mode(
+            mode,
+            n,
+            |k| (n - k) as f64 / (k + 1) as f64 * odds,
+            |k| k as f64 / (n - k + 1) as f64 * (q / p),
+        )
+    }
+
+    /// Poisson(mu).
+    pub fn poisson(mu: f64) -> DiscreteTable {
+        if !(mu > 0.0 && mu.is_finite()) {
+            return DiscreteTable::constant(0);
+        }
+        DiscreteTable::from_mode(
+            mu.floor() as u64,
+            u64::MAX,
+            |k| mu / (k + 1) as f64,
+            |k| k as f64 / mu,
+        )
+    }
+
+    fn constant(v: u64) -> DiscreteTable {
+        DiscreteTable {
+            lo: v,
+            cdf: vec![1.0],
+            guide: vec![0],
+        }
+    }
+
+    /// From the mode, with `up(k)` = P(k + 1) / P(k) and `down(k)` =
+    /// P(k - 1) / P(k), on 0..=max.
+    fn from_mode(
+        mode: u64,
+        max: u64,
+        up: impl Fn(u64) -> f64,
+        down: impl Fn(u64) -> f64,
+    ) -> DiscreteTable {
         const CUT: f64 = 1e-18;
-        let mut up = Vec::new();
-        let mut w = 1.0;
-        let mut k = mode;
-        while k < n {
-            w *= (n - k) as f64 / (k + 1) as f64 * odds;
+        let mut above = Vec::new();
+        let (mut w, mut k) = (1.0, mode);
+        while k < max {
+            w *= up(k);
             if w < CUT {
                 break;
             }
-            up.push(w);
+            above.push(w);
             k += 1;
         }
-        let mut down = Vec::new();
+        let mut below = Vec::new();
         let (mut w, mut k) = (1.0, mode);
         while k > 0 {
-            w *= k as f64 / (n - k + 1) as f64 * (q / p);
+            w *= down(k);
             if w < CUT {
                 break;
             }
-            down.push(w);
+            below.push(w);
             k -= 1;
         }
-        let lo = mode - down.len() as u64;
-        let mut pmf: Vec<f64> = down.into_iter().rev().collect();
+        let lo = mode - below.len() as u64;
+        let mut pmf: Vec<f64> = below.into_iter().rev().collect();
         pmf.push(1.0);
-        pmf.extend(up);
+        pmf.extend(above);
         let total: f64 = pmf.iter().sum();
         let mut acc = 0.0;
         let mut cdf: Vec<f64> = pmf
@@ -271,7 +314,7 @@ impl BinomialTable {
             }
             guide.push(i as u32);
         }
-        BinomialTable { lo, cdf, guide }
+        DiscreteTable { lo, cdf, guide }
     }
 
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> u64 {
@@ -355,10 +398,6 @@ enum Method {
     Multinomial,
 }
 
-/// Distinct question values held by fewer questions than this are drawn
-/// question by question in the multinomial method.
-const RARE_BELOW: u64 = 4;
-
 /// Above this many questions the bootstrap counts draws per question.
 const COUNTS_ABOVE: usize = 1 << 15;
 
@@ -384,25 +423,41 @@ fn bootstrap_clusters(
         distinct.push((f64::from_bits(run[0].1), run[0].0 as f64, run.len() as u64));
     }
     drop(sorted);
-    // Values shared by a few questions are drawn one question at a time
-    // (after the chain of binomials has placed the draws of the common ones).
-    let (heavy, rare): (Vec<_>, Vec<_>) = distinct.into_iter().partition(|d| d.2 >= RARE_BELOW);
-    let distinct = heavy;
+    // Poisson counts of each distinct value with total mean `lambda`, a
+    // little below k so that they rarely overshoot; see below.
+    let kf = k as f64;
+    let lambda = (kf - 1.5 * kf.sqrt()).max(0.0);
+    // Values held by a few questions only are pooled: one Poisson count for
+    // the pool, then that many draws among its questions.
+    let (distinct, rare): (Vec<_>, Vec<_>) = distinct.into_iter().partition(|d| d.2 > 3);
     let rare: Vec<(f64, f64)> = rare
         .into_iter()
         .flat_map(|(s, n, c)| std::iter::repeat_n((s, n), c as usize))
         .collect();
     let method = match method {
-        // A binomial draw (rand_distr's BTPE, 55 to 100 ns) costs about as
-        // much as 50 direct draws (1.4 ns each); the rare values cost one
-        // direct draw per question holding them.
-        Method::Auto if distinct.len() * 50 + rare.len() < k => Method::Multinomial,
+        // A tabulated Poisson draw costs about 4 direct draws (1.4 ns each);
+        // the pool costs a direct draw per question in it, and about 1.5 √k
+        // questions are drawn directly to top a resample up.
+        Method::Auto
+            if 4.0 * distinct.len() as f64 + (rare.len() as f64) + 2.0 * kf.sqrt() < kf =>
+        {
+            Method::Multinomial
+        }
         // Beyond this many questions the sums no longer fit in a core's
         // cache, and a draw that reads them is a cache miss (about 20 ns).
         Method::Auto if k > COUNTS_ABOVE => Method::Counts,
         Method::Auto => Method::Direct,
         m => m,
     };
+    let poisson: Vec<DiscreteTable> = if method == Method::Multinomial {
+        distinct
+            .iter()
+            .map(|&(_, _, c)| DiscreteTable::poisson(lambda * c as f64 / kf))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let pool = DiscreteTable::poisson(lambda * rare.len() as f64 / kf);
     let multinomial = method == Method::Multinomial;
     let (sums, sizes): (Vec<f64>, Vec<f64>) = if method == Method::Counts {
         clusters.iter().map(|&(s, n)| (s, n as f64)).unzip()
@@ -421,31 +476,40 @@ fn bootstrap_clusters(
         for _ in 0..count {
             let (mut s, mut n) = (0.0, 0.0);
             if multinomial {
-                // Counts of each distinct value: conditional binomials.
-                let mut left = k as u64;
-                let mut weight_left = k as u64;
-                for &(vs, vn, c) in &distinct {
-                    if left == 0 {
+                // Independent Poisson(λ c_j / k) counts m_j of the distinct
+                // values (the pooled rare values as one, then split among
+                // their questions uniformly): given their total N they are N
+                // independent draws of a question. Then k - N more draws, one question at a
+                // time, make k independent draws: a multinomial resample,
+                // whatever N was (N > k is redrawn, about 7% of the time).
+                loop {
+                    (s, n) = (0.0, 0.0);
+                    let mut drawn = 0u64;
+                    for (t, &(vs, vn, _)) in poisson.iter().zip(&distinct) {
+                        let m = t.sample(&mut rng);
+                        if m > 0 {
+                            s += m as f64 * vs;
+                            n += m as f64 * vn;
+                            drawn += m;
+                        }
+                    }
+                    if !rare.is_empty() {
+                        let m = pool.sample(&mut rng);
+                        for _ in 0..m {
+                            let (vs, vn) = rare[rng.random_range(0..rare.len())];
+                            s += vs;
+                            n += vn;
+                        }
+                        drawn += m;
+                    }
+                    if drawn <= k as u64 {
+                        for _ in drawn..k as u64 {
+                            let c = clusters[rng.random_range(0..k)];
+                            s += c.0;
+                            n += c.1 as f64;
+                        }
                         break;
                     }
-                    let m = if c == weight_left {
-                        left
-                    } else {
-                        Binomial::new(left, c as f64 / weight_left as f64)
-                            .map(|d| d.sample(&mut rng))
-                            .unwrap_or(0)
-                    };
-                    s += m as f64 * vs;
-                    n += m as f64 * vn;
-                    left -= m;
-                    weight_left -= c;
-                }
-                // What is left is drawn from the rare values, uniformly by
-                // question.
-                for _ in 0..left {
-                    let (vs, vn) = rare[rng.random_range(0..rare.len())];
-                    s += vs;
-                    n += vn;
                 }
             } else if method == Method::Counts {
                 // Count the draws of each question in one byte each (half a
@@ -650,7 +714,7 @@ mod tests {
             (200, 0.93),
             (5000, 0.27),
         ] {
-            let t = BinomialTable::new(n, p);
+            let t = DiscreteTable::binomial(n, p);
             let exact = B::new(p, n).unwrap();
             // statrs' CDF (a regularized incomplete beta) is good to ~1e-10.
             for (i, &c) in t.cdf.iter().enumerate() {
@@ -685,15 +749,15 @@ mod tests {
             (5000, 0.27, 1322, 0.19066899990725675),
             (5000, 0.27, 1400, 0.9457389261336279),
         ] {
-            let t = BinomialTable::new(n, p);
+            let t = DiscreteTable::binomial(n, p);
             let got = t.cdf[(k - t.lo) as usize];
             assert!((got - want).abs() < 1e-13, "{n} {p} {k}: {got} vs {want}");
         }
         // Degenerate cases.
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
-        assert_eq!(BinomialTable::new(9, 0.0).sample(&mut rng), 0);
-        assert_eq!(BinomialTable::new(9, 1.0).sample(&mut rng), 9);
-        assert_eq!(BinomialTable::new(0, 0.4).sample(&mut rng), 0);
+        assert_eq!(DiscreteTable::binomial(9, 0.0).sample(&mut rng), 0);
+        assert_eq!(DiscreteTable::binomial(9, 1.0).sample(&mut rng), 9);
+        assert_eq!(DiscreteTable::binomial(0, 0.4).sample(&mut rng), 0);
     }
 
     #[test]
