@@ -25,7 +25,7 @@ use crate::render::charts::{
     render_brier_over_time_png, render_leaderboard_png, render_sharpness_png,
     render_small_multiples_png,
 };
-use crate::render::csv_out::{self, safe_cell};
+use crate::render::csv_out::{self, guard, safe_cell};
 use crate::render::html::{self, Chart, Page, Section, TableHtml, escape, source_link, text};
 use crate::render::png::{
     CorpOverlay, ReliabilityBin, ReliabilityChart, render_reliability_corp_png,
@@ -634,13 +634,6 @@ fn status_label(s: Option<Status>) -> &'static str {
     s.map(|s| s.as_str()).unwrap_or("filtered")
 }
 
-fn stated_text(f: &crate::model::Forecast) -> String {
-    match &f.stated {
-        Stated::Number(v) => format!("{}", v),
-        Stated::Phrase { phrase, .. } => phrase.clone(),
-    }
-}
-
 /// Outcomes known by the as-of date, by question.
 fn known_outcomes(l: &Ledger, as_of: NaiveDate) -> HashMap<&str, &crate::model::Outcome> {
     l.outcomes
@@ -682,29 +675,65 @@ fn forecasts_csv(
             "source",
             "recorded_by",
         ])?;
+        // Per question once: title, deadline and outcome cells.
+        let per_question: Vec<[String; 4]> = l
+            .questions
+            .iter()
+            .map(|q| {
+                let o = outcome.get(q.id.as_str());
+                [
+                    safe_cell(&q.title),
+                    q.closes_on.to_string(),
+                    o.map(|o| o.value.as_str().to_string()).unwrap_or_default(),
+                    o.map(|o| o.resolved_on.to_string()).unwrap_or_default(),
+                ]
+            })
+            .collect();
+        let none: [String; 4] = Default::default();
+        // One reused buffer for numbers and dates; text cells are written as
+        // they are unless they need the spreadsheet guard.
+        let mut buf = String::new();
+        let mut num = |w: &mut csv::Writer<&mut Vec<u8>>, v: &dyn std::fmt::Display| {
+            use std::fmt::Write as _;
+            buf.clear();
+            let _ = write!(buf, "{v}");
+            w.write_field(&buf)
+        };
         for (i, f) in l.forecasts.iter().enumerate() {
-            let q = qidx.get(f.question_id.as_str()).map(|&k| &l.questions[k]);
-            let o = outcome.get(f.question_id.as_str());
+            let qc = qidx
+                .get(f.question_id.as_str())
+                .map(|&k| &per_question[k])
+                .unwrap_or(&none);
             let sc = fscores.get(&(i as u32));
-            w.write_record([
-                safe_cell(&f.id),
-                safe_cell(&f.question_id),
-                safe_cell(q.map(|q| q.title.as_str()).unwrap_or("")),
-                safe_cell(&f.forecaster),
-                f.made_on.to_string(),
-                format!("{}", f.probability.get()),
-                safe_cell(&stated_text(f)),
-                f.direction.as_str().to_string(),
-                q.map(|q| q.closes_on.to_string()).unwrap_or_default(),
-                o.map(|o| o.value.as_str().to_string()).unwrap_or_default(),
-                o.map(|o| o.resolved_on.to_string()).unwrap_or_default(),
-                status_label(set.status.get(i).copied().flatten()).to_string(),
-                sc.map(|s| format!("{}", s.0)).unwrap_or_default(),
-                sc.map(|s| format!("{}", s.1)).unwrap_or_default(),
-                safe_cell(&f.quote),
-                safe_cell(&f.source),
-                safe_cell(&f.recorded_by),
-            ])?;
+            w.write_field(guard(&f.id).as_ref())?;
+            w.write_field(guard(&f.question_id).as_ref())?;
+            w.write_field(&qc[0])?;
+            w.write_field(guard(&f.forecaster).as_ref())?;
+            num(&mut w, &f.made_on)?;
+            num(&mut w, &f.probability.get())?;
+            match &f.stated {
+                Stated::Number(v) => num(&mut w, v)?,
+                Stated::Phrase { phrase, .. } => w.write_field(guard(phrase).as_ref())?,
+            }
+            w.write_field(f.direction.as_str())?;
+            w.write_field(&qc[1])?;
+            w.write_field(&qc[2])?;
+            w.write_field(&qc[3])?;
+            w.write_field(status_label(set.status.get(i).copied().flatten()))?;
+            match sc {
+                Some(s) => {
+                    num(&mut w, &s.0)?;
+                    num(&mut w, &s.1)?;
+                }
+                None => {
+                    w.write_field("")?;
+                    w.write_field("")?;
+                }
+            }
+            w.write_field(guard(&f.quote).as_ref())?;
+            w.write_field(guard(&f.source).as_ref())?;
+            w.write_field(guard(&f.recorded_by).as_ref())?;
+            w.write_record(None::<&[u8]>)?;
         }
         w.flush()?;
     }

@@ -11,7 +11,9 @@ use hindsight::score::score_set;
 use crate::cli::{Cli, RunArgs};
 
 pub fn run(cli: &Cli, args: &RunArgs) -> Result<ExitCode> {
+    let t0 = std::time::Instant::now();
     let ledger = super::open_checked(&cli.root)?;
+    let t_load = t0.elapsed();
     let settings = super::settings_with(&ledger, args.bins, args.resamples);
     let period = match (args.month, args.as_of) {
         (Some(m), _) => Period {
@@ -34,7 +36,9 @@ pub fn run(cli: &Cli, args: &RunArgs) -> Result<ExitCode> {
             forecaster: None,
         },
     );
+    let t_match = t0.elapsed();
     let scores = score_set(&set, settings.params(), settings.min_n);
+    let t_score = t0.elapsed();
     let dir = args
         .out
         .clone()
@@ -51,6 +55,16 @@ pub fn run(cli: &Cli, args: &RunArgs) -> Result<ExitCode> {
             lexicon: &super::lexicon_name(&ledger),
         },
     )?;
+    if std::env::var_os("HINDSIGHT_TIMINGS").is_some() {
+        let t_report = t0.elapsed();
+        eprintln!(
+            "timings: load+check {:.3} s, match {:.3} s, score {:.3} s, report {:.3} s",
+            t_load.as_secs_f64(),
+            (t_match - t_load).as_secs_f64(),
+            (t_score - t_match).as_secs_f64(),
+            (t_report - t_score).as_secs_f64()
+        );
+    }
     let mut out = hindsight::render::table::render(&scores, settings.min_n);
     out.push('\n');
     out.push_str(&super::coverage_line(&set));

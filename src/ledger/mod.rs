@@ -229,13 +229,22 @@ pub fn load(sources: &[Source]) -> Ledger {
         valid: &qindex,
         rows: std::cell::OnceCell::new(),
     };
-    let mut seen_forecasts: HashMap<String, Location> = HashMap::default();
-    for s in sources.iter().filter(|s| s.kind == FileKind::Forecasts) {
+    // Forecast ids seen so far: (batch number, line) of the first use.
+    let batches: Vec<&Source> = sources
+        .iter()
+        .filter(|s| s.kind == FileKind::Forecasts)
+        .collect();
+    let mut seen_forecasts: HashMap<String, (usize, u64)> = HashMap::default();
+    // The question index of each forecast in the model.
+    let mut question_of: Vec<usize> = Vec::new();
+    for b in 0..batches.len() {
         load_forecasts(
-            s,
+            &batches,
+            b,
             &qindex,
             &invalid_questions,
             &mut seen_forecasts,
+            &mut question_of,
             &mut ledger,
             &mut diags,
         );
@@ -244,7 +253,7 @@ pub fn load(sources: &[Source]) -> Ledger {
         load_outcomes(s, &qindex, &invalid_questions, &mut ledger, &mut diags);
     }
     check_conflicting_outcomes(&mut ledger, &mut diags);
-    check_timing(&ledger, &qindex, &mut diags);
+    check_timing(&ledger, &qindex, &question_of, &mut diags);
     diags.sort_by(|a, b| {
         (&a.location.file, a.location.line)
             .cmp(&(&b.location.file, b.location.line))
@@ -420,14 +429,18 @@ pub fn resolve_probability(
     Ok((p, stated))
 }
 
+#[allow(clippy::too_many_arguments)]
 fn load_forecasts(
-    s: &Source,
+    batches: &[&Source],
+    b: usize,
     qindex: &HashMap<String, usize>,
     invalid: &InvalidQuestions,
-    seen: &mut HashMap<String, Location>,
+    seen: &mut HashMap<String, (usize, u64)>,
+    question_of: &mut Vec<usize>,
     ledger: &mut Ledger,
     diags: &mut Vec<Diagnostic>,
 ) {
+    let s = batches[b];
     let (t, d) = table::read(&s.path, &s.bytes, Some(table::FORECASTS), &[]);
     diags.extend(d);
     let Some(mut t) = t else { return };
@@ -453,22 +466,22 @@ fn load_forecasts(
                     loc.with_field("forecast_id"),
                     format!("{} contains white space", show(id)),
                 ));
-            } else if let Some(first) = seen.get(id) {
+            } else if let Some(&(fb, line)) = seen.get(id) {
                 diags.push(Diagnostic::error(
                     loc.with_field("forecast_id"),
                     format!(
                         "duplicate id {} (first used at {}{})",
                         show(id),
-                        first.file.display(),
-                        if first.line > 0 {
-                            format!(":{}", first.line)
+                        batches[fb].path.display(),
+                        if line > 0 {
+                            format!(":{}", line)
                         } else {
                             String::new()
                         }
                     ),
                 ));
             } else {
-                seen.insert(id.to_string(), loc.clone());
+                seen.insert(id.to_string(), (b, row.line));
             }
         }
         let qid = required(&t, &row, "question_id", &loc, diags);
@@ -539,6 +552,7 @@ fn load_forecasts(
                 None => String::new(),
             }
         };
+        question_of.push(question.unwrap_or(0));
         ledger.forecasts.push(Forecast {
             id: take("forecast_id"),
             question_id: take("question_id"),
@@ -734,16 +748,19 @@ fn check_conflicting_outcomes(ledger: &mut Ledger, diags: &mut Vec<Diagnostic>) 
 }
 
 /// Warnings for forecasts that can never be scored because of their dates.
-fn check_timing(ledger: &Ledger, qindex: &HashMap<String, usize>, diags: &mut Vec<Diagnostic>) {
-    let outcome_of: HashMap<&str, &Outcome> = ledger
-        .outcomes
-        .iter()
-        .map(|o| (o.question_id.as_str(), o))
-        .collect();
-    for f in &ledger.forecasts {
-        let Some(&qi) = qindex.get(&f.question_id) else {
-            continue;
-        };
+fn check_timing(
+    ledger: &Ledger,
+    qindex: &HashMap<String, usize>,
+    question_of: &[usize],
+    diags: &mut Vec<Diagnostic>,
+) {
+    let mut outcome_of: Vec<Option<&Outcome>> = vec![None; ledger.questions.len()];
+    for o in &ledger.outcomes {
+        if let Some(&qi) = qindex.get(&o.question_id) {
+            outcome_of[qi] = Some(o);
+        }
+    }
+    for (f, &qi) in ledger.forecasts.iter().zip(question_of) {
         let q = &ledger.questions[qi];
         if f.made_on > q.closes_on {
             diags.push(Diagnostic::warning(
@@ -753,7 +770,7 @@ fn check_timing(ledger: &Ledger, qindex: &HashMap<String, usize>, diags: &mut Ve
                     f.made_on, q.id, q.closes_on
                 ),
             ));
-        } else if let Some(o) = outcome_of.get(q.id.as_str())
+        } else if let Some(o) = outcome_of[qi]
             && o.value != OutcomeValue::Void
             && f.made_on >= o.resolved_on
         {

@@ -16,9 +16,14 @@ use crate::score::{Scores, Summary};
 /// assert_eq!(safe_cell("Ann"), "Ann");
 /// ```
 pub fn safe_cell(s: &str) -> String {
+    guard(s).into_owned()
+}
+
+/// [`safe_cell`] without copying a cell that needs no guard.
+pub fn guard(s: &str) -> std::borrow::Cow<'_, str> {
     match s.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{}", s),
-        _ => s.to_string(),
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{}", s).into(),
+        _ => s.into(),
     }
 }
 
