@@ -14,7 +14,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::ledger::Ledger;
-use crate::model::{Kind, OutcomeValue, Question};
+use crate::model::{Kind, OutcomeValue};
 
 /// Why a forecast is or is not scored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -136,19 +136,21 @@ pub fn outcome_by_question(
     out
 }
 
-/// The contract's rule for one forecast made on `made_on` on question `q`,
-/// whose outcome (resolved by the as-of date) is `outcome`.
+/// The contract's rule for one forecast made on `made_on` on a question of
+/// `kind` closing on `closes_on`, whose outcome (resolved by the as-of date)
+/// is `outcome`.
 pub fn status_of(
     made_on: NaiveDate,
-    q: &Question,
+    kind: Kind,
+    closes_on: NaiveDate,
     outcome: Option<(NaiveDate, OutcomeValue)>,
     as_of: Option<NaiveDate>,
 ) -> Status {
     if as_of.is_some_and(|d| made_on > d) {
         Status::AfterAsOf
-    } else if q.kind != Kind::Binary {
+    } else if kind != Kind::Binary {
         Status::NotBinary
-    } else if made_on > q.closes_on {
+    } else if made_on > closes_on {
         Status::MadeAfterClose
     } else {
         match outcome {
@@ -182,7 +184,7 @@ pub fn match_forecasts(ledger: &Ledger, config: &MatchConfig) -> ScoredSet {
             continue;
         };
         let q = &ledger.questions[qi];
-        let status = status_of(f.made_on, q, outcome_of[qi], config.as_of);
+        let status = status_of(f.made_on, q.kind, q.closes_on, outcome_of[qi], config.as_of);
         if status == Status::Scored {
             let g = *names.entry(f.forecaster.as_str()).or_insert_with(|| {
                 rows.push(Vec::new());

@@ -121,6 +121,22 @@ pub fn coverage_line(set: &ScoredSet) -> String {
     )
 }
 
+/// Current and peak resident memory of this process (Linux; for
+/// HINDSIGHT_TIMINGS), or an empty string where /proc is not available.
+pub fn memory_line() -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<u64>().ok())
+            .map(|kb| format!("{} MiB", kb / 1024))
+            .unwrap_or_else(|| "?".to_string())
+    };
+    format!("memory now {}, peak {}", field("VmRSS:"), field("VmHWM:"))
+}
+
 /// Write to stdout; a closed pipe (e.g. `| head`) is not an error.
 pub fn print_stdout(bytes: &[u8]) -> Result<()> {
     let mut out = std::io::stdout().lock();

@@ -58,11 +58,12 @@ pub fn run(cli: &Cli, args: &RunArgs) -> Result<ExitCode> {
     if std::env::var_os("HINDSIGHT_TIMINGS").is_some() {
         let t_report = t0.elapsed();
         eprintln!(
-            "timings: load+check {:.3} s, match {:.3} s, score {:.3} s, report {:.3} s",
+            "timings: load+check {:.3} s, match {:.3} s, score {:.3} s, report {:.3} s; {}",
             t_load.as_secs_f64(),
             (t_match - t_load).as_secs_f64(),
             (t_score - t_match).as_secs_f64(),
-            (t_report - t_score).as_secs_f64()
+            (t_report - t_score).as_secs_f64(),
+            super::memory_line()
         );
     }
     let mut out = hindsight::render::table::render(&scores, settings.min_n);

@@ -70,12 +70,16 @@ pub fn run(cli: &Cli, args: &ScoreArgs) -> Result<ExitCode> {
     let scores = score_set(&set, params, settings.min_n);
     let t_score = t2.elapsed();
     if std::env::var_os("HINDSIGHT_TIMINGS").is_some() {
+        for (phase, at) in fast.iter().flat_map(|s| &s.phases) {
+            eprintln!("  {phase}: done at {:.3} s", at.as_secs_f64());
+        }
         eprintln!(
-            "timings: load+check {:.3} s ({} path), match {:.3} s, score {:.3} s",
+            "timings: load+check {:.3} s ({} path), match {:.3} s, score {:.3} s; {}",
             t_load.as_secs_f64(),
             if fast.is_some() { "fast" } else { "full" },
             t_match.as_secs_f64(),
-            t_score.as_secs_f64()
+            t_score.as_secs_f64(),
+            super::memory_line()
         );
     }
     let sens = match (&ledger, args.sensitivity) {

@@ -19,7 +19,7 @@
 use std::fs::File;
 use std::hash::BuildHasher;
 use std::io::{BufReader, Read, Seek, SeekFrom};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::Result;
 use chrono::NaiveDate;
@@ -27,7 +27,7 @@ use rayon::prelude::*;
 use rustc_hash::{FxBuildHasher, FxHashMap};
 
 use super::{FileKind, Ledger, Source, discover, table, with_snapshot};
-use crate::matching::{MatchConfig, ScoredSet, Status, outcome_by_question, status_of};
+use crate::matching::{MatchConfig, ScoredSet, Status, status_of};
 use crate::model::{Direction, Kind, OutcomeValue, parse_iso_date, parse_probability};
 
 /// Set this environment variable to any value to skip the fast path (for
@@ -49,15 +49,20 @@ pub struct Part {
 /// A clean ledger read for scoring.
 #[derive(Debug)]
 pub struct Scan {
-    /// Settings, lexicon, questions and outcomes; `forecasts` is empty and
-    /// `files` carries no hashes.
+    /// Settings and lexicon; `questions`, `outcomes` and `forecasts` are
+    /// empty (see the fields below) and `files` carries no hashes.
     pub ledger: Ledger,
+    pub questions: Questions,
+    /// Each question's outcome (date and value), if any.
+    pub outcome: Vec<Option<(NaiveDate, OutcomeValue)>>,
     /// Forecaster names in byte order.
     pub forecasters: Vec<String>,
     pub parts: Vec<Part>,
     /// Warnings the full loader would report (late forecasts, repeated
     /// outcome records).
     pub warnings: usize,
+    /// Time from the start of the scan to the end of each phase.
+    pub phases: Vec<(&'static str, std::time::Duration)>,
 }
 
 impl Scan {
@@ -104,30 +109,32 @@ struct Ctx<'a> {
 
 /// Question id to index. Ids of up to 15 bytes (most) are packed with their
 /// length into a `u128` key, so a look-up is one probe of the table with no
-/// string to follow; longer ones are keyed by slices of one contiguous
-/// buffer. With 500,000 questions this halves the cost of a look-up.
+/// string to follow; longer ones are keyed by slices of the one buffer that
+/// holds all ids. With 500,000 questions this halves the cost of a look-up.
 struct QuestionIndex<'a> {
     short: FxHashMap<u128, u32>,
     long: FxHashMap<&'a str, u32>,
 }
 
 impl<'a> QuestionIndex<'a> {
-    fn new(ledger: &Ledger, arena: &'a str) -> QuestionIndex<'a> {
+    /// `None` when two questions have one id (the full loader reports it).
+    fn new(questions: &'a Questions) -> Option<QuestionIndex<'a>> {
         let mut index = QuestionIndex {
             short: FxHashMap::default(),
             long: FxHashMap::default(),
         };
-        index.short.reserve(ledger.questions.len());
-        let mut at = 0;
-        for (i, q) in ledger.questions.iter().enumerate() {
-            let id = &arena[at..at + q.id.len()];
-            at += q.id.len();
-            match pack(id) {
+        index.short.reserve(questions.len());
+        for i in 0..questions.len() {
+            let id = questions.id(i);
+            let before = match pack(id) {
                 Some(key) => index.short.insert(key, i as u32),
                 None => index.long.insert(id, i as u32),
             };
+            if before.is_some() {
+                return None;
+            }
         }
-        index
+        Some(index)
     }
 
     fn get(&self, id: &str) -> Option<u32> {
@@ -159,52 +166,56 @@ struct RawPart {
 }
 
 fn scan_unlocked(root: &Path) -> Result<Option<Scan>> {
-    let files = discover(root)?;
-    let mut small = Vec::new();
-    let mut batches: Vec<PathBuf> = Vec::new();
-    for (kind, rel) in files {
-        if kind == FileKind::Forecasts {
-            batches.push(rel);
-            continue;
-        }
-        let abs = root.join(&rel);
-        if kind == FileKind::Questions && !abs.exists() {
-            return Ok(None);
-        }
-        small.push(Source {
-            kind,
-            bytes: std::fs::read(&abs)?,
-            path: rel,
-        });
-    }
-    let timings = std::env::var_os("HINDSIGHT_TIMINGS").is_some();
     let t0 = std::time::Instant::now();
-    let mut ledger = super::load(&small);
-    if timings {
-        eprintln!(
-            "  questions, outcomes, settings: {:.3} s",
-            t0.elapsed().as_secs_f64()
-        );
+    let mut phases = Vec::new();
+    let (mut settings, mut questions_file, mut outcome_files, mut batches) =
+        (Vec::new(), None, Vec::new(), Vec::new());
+    for (kind, rel) in discover(root)? {
+        match kind {
+            FileKind::Settings => settings.push(Source {
+                kind,
+                bytes: std::fs::read(root.join(&rel))?,
+                path: rel,
+            }),
+            FileKind::Questions => questions_file = Some(rel),
+            FileKind::Outcomes => outcome_files.push(rel),
+            FileKind::Forecasts => batches.push(rel),
+        }
     }
+    // Settings and lexicon through the full loader (one small file).
+    let mut ledger = super::load(&settings);
     if ledger.errors() > 0 {
         return Ok(None);
     }
     let mut warnings = ledger.diagnostics.len();
-    // Batches are listed like the others in `files`, without hashes (a
-    // report's manifest hashes its inputs through the full loader).
-    for rel in &batches {
+    let Some(questions_file) = questions_file.filter(|q| root.join(q).is_file()) else {
+        return Ok(None);
+    };
+    let Some(questions) = read_questions(&root.join(&questions_file), &questions_file)? else {
+        return Ok(None);
+    };
+    let Some(qindex) = QuestionIndex::new(&questions) else {
+        return Ok(None);
+    };
+    let mut outcome = vec![None; questions.len()];
+    for rel in &outcome_files {
+        if read_outcomes(&root.join(rel), rel, &questions, &qindex, &mut outcome)?.is_none() {
+            return Ok(None);
+        }
+    }
+    phases.push(("questions, outcomes, settings", t0.elapsed()));
+    // Every file in `files`, without hashes (a report's manifest hashes its
+    // inputs through the full loader).
+    for rel in std::iter::once(&questions_file)
+        .chain(&batches)
+        .chain(&outcome_files)
+    {
         ledger.files.push((rel.clone(), String::new()));
     }
-    let arena: String = ledger.questions.iter().map(|q| q.id.as_str()).collect();
-    let qindex = QuestionIndex::new(&ledger, &arena);
     let ctx = Ctx {
         ledger: &ledger,
         qindex,
-        binary: ledger
-            .questions
-            .iter()
-            .map(|q| q.kind == Kind::Binary)
-            .collect(),
+        binary: questions.kind.iter().map(|&k| k == Kind::Binary).collect(),
     };
     let mut raw: Vec<RawPart> = Vec::new();
     for rel in &batches {
@@ -213,12 +224,7 @@ fn scan_unlocked(root: &Path) -> Result<Option<Scan>> {
             None => return Ok(None),
         }
     }
-    if timings {
-        eprintln!(
-            "  forecast batches read: {:.3} s",
-            t0.elapsed().as_secs_f64()
-        );
-    }
+    phases.push(("forecast batches", t0.elapsed()));
     // Forecast ids must be unique: sort the hashes and look for neighbours.
     // Two ids with one hash (a duplicate, or a one-in-10^12 collision) send
     // the ledger to the full loader, which compares the ids themselves.
@@ -232,9 +238,7 @@ fn scan_unlocked(root: &Path) -> Result<Option<Scan>> {
         return Ok(None);
     }
     drop(hashes);
-    if timings {
-        eprintln!("  duplicate-id check: {:.3} s", t0.elapsed().as_secs_f64());
-    }
+    phases.push(("duplicate-id check", t0.elapsed()));
     // Forecasters numbered in name order across all parts.
     let mut forecasters: Vec<String> = raw.iter().flat_map(|r| r.names.iter().cloned()).collect();
     forecasters.sort_unstable();
@@ -254,11 +258,10 @@ fn scan_unlocked(root: &Path) -> Result<Option<Scan>> {
     }
     drop(ctx);
     // The full loader's timing warnings (whatever the as-of date).
-    let outcome = outcome_by_question(&ledger, None);
     for part in &parts {
         for (&q, &made) in part.question.iter().zip(&part.made_on) {
             let q = q as usize;
-            if made > ledger.questions[q].closes_on {
+            if made > questions.closes_on[q] {
                 warnings += 1;
             } else if let Some((resolved_on, value)) = outcome[q]
                 && value != OutcomeValue::Void
@@ -270,9 +273,12 @@ fn scan_unlocked(root: &Path) -> Result<Option<Scan>> {
     }
     Ok(Some(Scan {
         ledger,
+        questions,
+        outcome,
         forecasters,
         parts,
         warnings,
+        phases,
     }))
 }
 
@@ -280,11 +286,15 @@ fn scan_unlocked(root: &Path) -> Result<Option<Scan>> {
 const SPLIT_BYTES: u64 = 4 << 20;
 
 /// Read one forecast batch into parts, or `None` for the full loader.
-fn read_batch(abs: &Path, rel: &Path, ctx: &Ctx) -> Result<Option<Vec<RawPart>>> {
-    let mut file = File::open(abs)?;
-    let len = file.metadata()?.len();
-    // The header line, read by the full loader's own table reader so that
-    // every header rule is the same.
+/// A file's header, read by the full loader's own table reader so that every
+/// header rule is the same, and the offset of its first data row; `None`
+/// when the full loader should read the file (a header it reports on, or one
+/// this reader does not handle: quoted, or no line end).
+fn read_header(
+    file: &mut File,
+    rel: &Path,
+    spec: table::Spec,
+) -> Result<Option<(table::Table, u64)>> {
     let mut head = Vec::new();
     let mut buf = [0u8; 4096];
     let newline = loop {
@@ -302,17 +312,192 @@ fn read_batch(abs: &Path, rel: &Path, ctx: &Ctx) -> Result<Option<Vec<RawPart>>>
         }
     };
     let Some(newline) = newline else {
-        return Ok(None); // empty or header only without a line end: full loader
+        return Ok(None);
     };
     head.truncate(newline + 1);
     let line = table::strip_bom(&head);
     if line.trim_ascii().is_empty() || line.contains(&b'"') {
         return Ok(None);
     }
-    let (Some(t), diags) = table::read(rel, line, Some(table::FORECASTS), &[]) else {
+    match table::read(rel, line, Some(spec), &[]) {
+        (Some(t), diags) if diags.is_empty() => Ok(Some((t, newline as u64 + 1))),
+        _ => Ok(None),
+    }
+}
+
+/// A csv reader over the rest of `file` from `body`.
+fn body_reader(mut file: File, body: u64) -> Result<csv::Reader<BufReader<File>>> {
+    file.seek(SeekFrom::Start(body))?;
+    Ok(csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(BufReader::with_capacity(1 << 20, file)))
+}
+
+/// Whether a record is one the full loader reads as a row of `width` fields
+/// of UTF-8 (`Some(false)`: a blank row it skips; `None`: a problem).
+fn plain_row(rec: &csv::ByteRecord, width: usize) -> Option<bool> {
+    if rec
+        .iter()
+        .all(|f| f.iter().all(|b| b.is_ascii_whitespace()))
+    {
+        return Some(false);
+    }
+    // Trailing empty cells beyond the header are harmless.
+    if rec.len() < width
+        || rec
+            .iter()
+            .skip(width)
+            .any(|f| !f.iter().all(|b| b.is_ascii_whitespace()))
+    {
+        return None;
+    }
+    // Every cell must be UTF-8, used or not.
+    if !rec.as_slice().is_ascii() && rec.iter().any(|f| std::str::from_utf8(f).is_err()) {
+        return None;
+    }
+    Some(true)
+}
+
+/// Questions in columns: what matching needs.
+#[derive(Debug, Default)]
+pub struct Questions {
+    /// The ids one after another (`ends[i]` is where id i ends).
+    ids: String,
+    ends: Vec<usize>,
+    pub kind: Vec<Kind>,
+    pub closes_on: Vec<NaiveDate>,
+}
+
+impl Questions {
+    pub fn len(&self) -> usize {
+        self.kind.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.kind.is_empty()
+    }
+
+    pub fn id(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.ids[start..self.ends[i]]
+    }
+}
+
+/// Read the questions file by the full loader's rules, or `None`.
+fn read_questions(abs: &Path, rel: &Path) -> Result<Option<Questions>> {
+    let mut file = File::open(abs)?;
+    let Some((t, body)) = read_header(&mut file, rel, table::QUESTIONS)? else {
         return Ok(None);
     };
-    if !diags.is_empty() || (t.col("probability").is_none() && t.col("verbal").is_none()) {
+    let col = |n: &str| t.col(n);
+    let (c_id, c_title, c_kind, c_closes) = (
+        col("question_id"),
+        col("title"),
+        col("kind"),
+        col("closes_on"),
+    );
+    let (c_opens, c_options) = (col("opens_on"), col("options"));
+    let width = t.headers.len();
+    let mut rdr = body_reader(file, body)?;
+    let mut rec = csv::ByteRecord::new();
+    let mut q = Questions::default();
+    loop {
+        match rdr.read_byte_record(&mut rec) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(_) => return Ok(None),
+        }
+        match plain_row(&rec, width) {
+            None => return Ok(None),
+            Some(false) => continue,
+            Some(true) => {}
+        }
+        let row = || -> Option<(&str, Kind, NaiveDate)> {
+            let id = cell(&rec, c_id)?;
+            crate::model::check_question_id(id).ok()?;
+            if cell(&rec, c_title)?.is_empty() {
+                return None;
+            }
+            let kind = Kind::parse(cell(&rec, c_kind)?).ok()?;
+            let closes_on = parse_iso_date(cell(&rec, c_closes)?).ok()?;
+            let opens = cell(&rec, c_opens)?;
+            if !opens.is_empty() && parse_iso_date(opens).ok()? > closes_on {
+                return None;
+            }
+            let options = cell(&rec, c_options)?
+                .split('|')
+                .filter(|o| !o.trim().is_empty())
+                .count();
+            if matches!(kind, Kind::Categorical | Kind::Ordinal) && options < 2 {
+                return None;
+            }
+            Some((id, kind, closes_on))
+        };
+        let Some((id, kind, closes_on)) = row() else {
+            return Ok(None);
+        };
+        q.ids.push_str(id);
+        q.ends.push(q.ids.len());
+        q.kind.push(kind);
+        q.closes_on.push(closes_on);
+    }
+    Ok(Some(q))
+}
+
+/// Read an outcomes file by the full loader's rules into `outcome` (by
+/// question), or `None` (also for a second record of a question: the full
+/// loader decides between repeats and conflicts).
+fn read_outcomes(
+    abs: &Path,
+    rel: &Path,
+    questions: &Questions,
+    index: &QuestionIndex,
+    outcome: &mut [Option<(NaiveDate, OutcomeValue)>],
+) -> Result<Option<()>> {
+    let mut file = File::open(abs)?;
+    let Some((t, body)) = read_header(&mut file, rel, table::OUTCOMES)? else {
+        return Ok(None);
+    };
+    let (c_q, c_date, c_value) = (t.col("question_id"), t.col("resolved_on"), t.col("outcome"));
+    let width = t.headers.len();
+    let mut rdr = body_reader(file, body)?;
+    let mut rec = csv::ByteRecord::new();
+    loop {
+        match rdr.read_byte_record(&mut rec) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(_) => return Ok(None),
+        }
+        match plain_row(&rec, width) {
+            None => return Ok(None),
+            Some(false) => continue,
+            Some(true) => {}
+        }
+        let row = || -> Option<(usize, NaiveDate, OutcomeValue)> {
+            let qi = index.get(cell(&rec, c_q)?)? as usize;
+            let date = parse_iso_date(cell(&rec, c_date)?).ok()?;
+            let raw = cell(&rec, c_value)?;
+            if raw.is_empty() || questions.kind[qi] != Kind::Binary {
+                return None;
+            }
+            Some((qi, date, OutcomeValue::parse(raw).ok()?))
+        };
+        match row() {
+            Some((qi, date, value)) if outcome[qi].is_none() => outcome[qi] = Some((date, value)),
+            _ => return Ok(None),
+        }
+    }
+    Ok(Some(()))
+}
+
+fn read_batch(abs: &Path, rel: &Path, ctx: &Ctx) -> Result<Option<Vec<RawPart>>> {
+    let mut file = File::open(abs)?;
+    let len = file.metadata()?.len();
+    let Some((t, body)) = read_header(&mut file, rel, table::FORECASTS)? else {
+        return Ok(None);
+    };
+    if t.col("probability").is_none() && t.col("verbal").is_none() {
         return Ok(None);
     }
     let req = |n: &str| t.col(n).unwrap_or(usize::MAX);
@@ -327,7 +512,6 @@ fn read_batch(abs: &Path, rel: &Path, ctx: &Ctx) -> Result<Option<Vec<RawPart>>>
         direction: t.col("direction"),
         option: t.col("option"),
     };
-    let body = newline as u64 + 1;
     // Where to split: at line ends, and only if no quote character can make
     // a line end part of a field.
     let threads = rayon::current_num_threads().max(1) as u64;
@@ -447,25 +631,8 @@ fn read_rows(reader: impl Read, cols: Cols, ctx: &Ctx, bytes: usize) -> Option<R
             Ok(false) => break,
             Err(_) => return None,
         }
-        if rec
-            .iter()
-            .all(|f| f.iter().all(|b| b.is_ascii_whitespace()))
-        {
+        if !plain_row(&rec, cols.width)? {
             continue; // blank rows are skipped by the full loader too
-        }
-        // Field count as the full loader counts: trailing empty cells beyond
-        // the header are harmless.
-        if rec.len() < cols.width
-            || rec
-                .iter()
-                .skip(cols.width)
-                .any(|f| !f.iter().all(|b| b.is_ascii_whitespace()))
-        {
-            return None;
-        }
-        // Every cell must be UTF-8, used or not.
-        if !rec.as_slice().is_ascii() && rec.iter().any(|f| std::str::from_utf8(f).is_err()) {
-            return None;
         }
         let id = cell(&rec, Some(cols.id))?;
         if id.is_empty() || id.chars().any(|c| c.is_whitespace() || c.is_control()) {
@@ -526,8 +693,11 @@ fn read_rows(reader: impl Read, cols: Cols, ctx: &Ctx, bytes: usize) -> Option<R
 /// Match a scan's forecasts to outcomes: the same `ScoredSet` as
 /// [`crate::matching::match_forecasts`] on the fully loaded ledger.
 pub fn match_scan(scan: &Scan, config: &MatchConfig) -> ScoredSet {
-    let ledger = &scan.ledger;
-    let outcome = outcome_by_question(ledger, config.as_of);
+    let outcome: Vec<Option<(NaiveDate, OutcomeValue)>> = scan
+        .outcome
+        .iter()
+        .map(|o| o.filter(|(d, _)| config.as_of.is_none_or(|a| *d <= a)))
+        .collect();
     let only: Option<Option<u32>> = config
         .forecaster
         .as_ref()
@@ -548,9 +718,14 @@ pub fn match_scan(scan: &Scan, config: &MatchConfig) -> ScoredSet {
                 continue;
             }
             let qi = part.question[i] as usize;
-            let q = &ledger.questions[qi];
             let made_on = part.made_on[i];
-            let status = status_of(made_on, q, outcome[qi], config.as_of);
+            let status = status_of(
+                made_on,
+                scan.questions.kind[qi],
+                scan.questions.closes_on[qi],
+                outcome[qi],
+                config.as_of,
+            );
             if status == Status::Scored {
                 count[w as usize] += 1;
             }
