@@ -359,6 +359,26 @@ fn plain_row(rec: &csv::ByteRecord, width: usize) -> Option<bool> {
     Some(true)
 }
 
+/// Read the next row the full loader would read (blank rows skipped):
+/// `Some(true)` a row, `Some(false)` the end, `None` a problem.
+fn next_row<R: Read>(
+    rdr: &mut csv::Reader<R>,
+    rec: &mut csv::ByteRecord,
+    width: usize,
+) -> Option<bool> {
+    loop {
+        match rdr.read_byte_record(rec) {
+            Ok(true) => {}
+            Ok(false) => return Some(false),
+            Err(_) => return None,
+        }
+        match plain_row(rec, width)? {
+            true => return Some(true),
+            false => continue,
+        }
+    }
+}
+
 /// Questions in columns: what matching needs.
 #[derive(Debug, Default)]
 pub struct Questions {
@@ -403,15 +423,10 @@ fn read_questions(abs: &Path, rel: &Path) -> Result<Option<Questions>> {
     let mut rec = csv::ByteRecord::new();
     let mut q = Questions::default();
     loop {
-        match rdr.read_byte_record(&mut rec) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(_) => return Ok(None),
-        }
-        match plain_row(&rec, width) {
-            None => return Ok(None),
-            Some(false) => continue,
+        match next_row(&mut rdr, &mut rec, width) {
             Some(true) => {}
+            Some(false) => break,
+            None => return Ok(None),
         }
         let row = || -> Option<(&str, Kind, NaiveDate)> {
             let id = cell(&rec, c_id)?;
@@ -464,15 +479,10 @@ fn read_outcomes(
     let mut rdr = body_reader(file, body)?;
     let mut rec = csv::ByteRecord::new();
     loop {
-        match rdr.read_byte_record(&mut rec) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(_) => return Ok(None),
-        }
-        match plain_row(&rec, width) {
-            None => return Ok(None),
-            Some(false) => continue,
+        match next_row(&mut rdr, &mut rec, width) {
             Some(true) => {}
+            Some(false) => break,
+            None => return Ok(None),
         }
         let row = || -> Option<(usize, NaiveDate, OutcomeValue)> {
             let qi = index.get(cell(&rec, c_q)?)? as usize;
@@ -625,15 +635,7 @@ fn read_rows(reader: impl Read, cols: Cols, ctx: &Ctx, bytes: usize) -> Option<R
     let mut who: FxHashMap<String, u32> = FxHashMap::default();
     let mut phrases: FxHashMap<String, f64> = FxHashMap::default();
     let lexicon = &ctx.ledger.lexicon;
-    loop {
-        match rdr.read_byte_record(&mut rec) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(_) => return None,
-        }
-        if !plain_row(&rec, cols.width)? {
-            continue; // blank rows are skipped by the full loader too
-        }
+    while next_row(&mut rdr, &mut rec, cols.width)? {
         let id = cell(&rec, Some(cols.id))?;
         if id.is_empty() || id.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return None;
