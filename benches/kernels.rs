@@ -1,5 +1,6 @@
-//! Criterion benchmarks of the scoring kernels on 1e6 forecasts, and of the
-//! whole load + match + score path on a 100k-forecast synthetic ledger.
+//! Criterion benchmarks of the scoring kernels on 1e6 forecasts, of the
+//! resampling statistics on one group of 1e4, and of the whole load + match +
+//! score path (full loader and fast path) on a 100k-forecast synthetic ledger.
 //!
 //! ```sh
 //! cargo bench --bench kernels              # everything (a few minutes)
@@ -73,6 +74,26 @@ fn kernels(c: &mut Criterion) {
         b.iter(|| score::summarize(black_box(&p), black_box(&y), PARAMS))
     });
     g.finish();
+
+    // Resampling on one forecaster's 10,000 forecasts (the size of a group
+    // at 10M forecasts by 1,000 forecasters), 1,000 resamples each.
+    let (p, y) = (&p[..10_000], &y[..10_000]);
+    let one_each: Vec<u32> = (0..10_000).collect();
+    let some_twice: Vec<u32> = (0..10_000).map(|i| i - i % 50 / 49).collect();
+    let mut g = c.benchmark_group("resampling_1e4");
+    g.throughput(Throughput::Elements(1000));
+    g.sample_size(20);
+    g.bench_function("corp_consistency", |b| {
+        let pooled = score::Groups::new(p, y);
+        b.iter(|| score::corp_consistency_groups(black_box(&pooled), 1000, 0.9, 1, false))
+    });
+    g.bench_function("bootstrap_one_forecast_per_question", |b| {
+        b.iter(|| score::bootstrap_brier_ci(black_box(p), black_box(y), &one_each, 1000, 1))
+    });
+    g.bench_function("bootstrap_some_questions_twice", |b| {
+        b.iter(|| score::bootstrap_brier_ci(black_box(p), black_box(y), &some_twice, 1000, 1))
+    });
+    g.finish();
 }
 
 fn ledger_path(c: &mut Criterion) {
@@ -105,6 +126,17 @@ fn ledger_path(c: &mut Criterion) {
     });
     g.bench_function("score_set", |b| {
         b.iter(|| score::score_set(black_box(&set), PARAMS, 5))
+    });
+    g.bench_function("fast_scan_match_score", |b| {
+        b.iter_batched(
+            || (),
+            |()| {
+                let scan = ledger::fast::scan(root).unwrap().unwrap();
+                let s = ledger::fast::match_scan(&scan, &MatchConfig::default());
+                score::score_set(&s, PARAMS, 5)
+            },
+            BatchSize::PerIteration,
+        )
     });
     g.bench_function("open_match_score", |b| {
         b.iter_batched(

@@ -35,6 +35,7 @@ use crate::render::table::leaderboard;
 use crate::render::{fmt4, json};
 use crate::score::{ForecasterScores, Pairwise, Scores, Summary, pairwise, question_scores};
 use crate::settings::Settings;
+use rayon::prelude::*;
 
 /// The last day of a month.
 pub fn month_end(year: i32, month: u32) -> Option<NaiveDate> {
@@ -369,11 +370,45 @@ fn write_files(dir: &Path, input: &ReportInput) -> Result<Vec<PathBuf>> {
     csv_out::write_scores(&mut buf, input.scores)?;
     put("scores.csv", &buf, &mut files)?;
     let fscores = forecast_scores(set, s.log_clamp);
-    put(
-        "forecasts.csv",
-        &forecasts_csv(l, set, &fscores, as_of)?,
-        &mut files,
-    )?;
+    // forecasts.csv (one row per forecast: the largest file) is written by a
+    // second thread while the charts are drawn; it keeps its place in the
+    // file list.
+    files.push(PathBuf::from("forecasts.csv"));
+    std::thread::scope(|scope| -> Result<Vec<PathBuf>> {
+        let forecasts = scope.spawn(|| -> Result<()> {
+            let bytes = forecasts_csv(l, set, &fscores, as_of)?;
+            std::fs::write(dir.join("forecasts.csv"), bytes).context("writing forecasts.csv")
+        });
+        let rest = write_rest(dir, input, &sens, &fscores, files);
+        forecasts
+            .join()
+            .map_err(|_| anyhow::anyhow!("writing forecasts.csv failed"))??;
+        let mut files = rest?;
+        let manifest = manifest(input, dir, &files)?;
+        std::fs::write(dir.join("manifest.json"), manifest).context("writing manifest.json")?;
+        files.push(PathBuf::from("manifest.json"));
+        Ok(files)
+    })
+}
+
+/// The report files after forecasts.csv (which another thread writes), up
+/// to the manifest.
+fn write_rest(
+    dir: &Path,
+    input: &ReportInput,
+    sens: &crate::sensitivity::Sensitivity,
+    fscores: &HashMap<u32, (f64, f64)>,
+    mut files: Vec<PathBuf>,
+) -> Result<Vec<PathBuf>> {
+    let s = input.settings;
+    let l = input.ledger;
+    let set = input.set;
+    let as_of = input.period.as_of;
+    let put = |name: &str, bytes: &[u8], files: &mut Vec<PathBuf>| -> Result<()> {
+        std::fs::write(dir.join(name), bytes).with_context(|| format!("writing {}", name))?;
+        files.push(PathBuf::from(name));
+        Ok(())
+    };
 
     // Fair comparison among the ranked forecasters (the top ones by relative skill).
     const MAX_PAIRWISE: usize = 20;
@@ -590,11 +625,20 @@ fn write_files(dir: &Path, input: &ReportInput) -> Result<Vec<PathBuf>> {
             .map(|f| f.forecaster.as_str())
             .collect::<Vec<_>>(),
     );
+    // One chart per forecaster, rendered in parallel, listed in order.
+    let rendered: Vec<Result<String>> = charted
+        .par_iter()
+        .zip(&stems)
+        .map(|(f, stem)| {
+            let chart = reliability_chart(&f.forecaster, &f.summary, s.bins, Some(as_of));
+            let file = format!("{}.png", stem);
+            render_reliability_png(&chart, &dir.join(&file))?;
+            Ok(file)
+        })
+        .collect();
     let mut chart_of: HashMap<String, String> = HashMap::new();
-    for (f, stem) in charted.iter().zip(&stems) {
-        let chart = reliability_chart(&f.forecaster, &f.summary, s.bins, Some(as_of));
-        let file = format!("{}.png", stem);
-        render_reliability_png(&chart, &dir.join(&file))?;
+    for (f, file) in charted.iter().zip(rendered) {
+        let file = file?;
         files.push(PathBuf::from(&file));
         chart_of.insert(f.forecaster.clone(), file);
     }
@@ -604,10 +648,8 @@ fn write_files(dir: &Path, input: &ReportInput) -> Result<Vec<PathBuf>> {
         summary_md(input, &chart_of).as_bytes(),
         &mut files,
     )?;
-    let page = html_page(input, &fscores, &pairs, charts, &chart_of, &sens);
+    let page = html_page(input, fscores, &pairs, charts, &chart_of, sens);
     put("index.html", html::render(&page).as_bytes(), &mut files)?;
-    let manifest = manifest(input, dir, &files)?;
-    put("manifest.json", manifest.as_bytes(), &mut files)?;
     Ok(files)
 }
 
