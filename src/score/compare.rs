@@ -11,8 +11,29 @@ pub type QuestionScores = Vec<(u32, f64, u64)>;
 
 /// Build [`QuestionScores`] for one forecaster's forecasts.
 pub fn question_scores(p: &[f64], y: &[bool], question: &[u32]) -> QuestionScores {
-    // One sort of (question, row) keys: rows of a question stay in input
-    // order, so each question's sum is added in forecast order.
+    let sq = |i: usize| {
+        let d = p[i] - if y[i] { 1.0 } else { 0.0 };
+        d * d
+    };
+    // Question indices that are dense for this group (the overall group, a
+    // forecaster who answered most questions): sums in a table by question,
+    // O(n). Otherwise one sort of (question, row) keys. Either way each
+    // question's sum is added in forecast order: the same numbers.
+    let top = question.iter().max().map_or(0, |&q| q as usize + 1);
+    if top <= 4 * question.len() + 1024 {
+        let mut acc = vec![(0.0f64, 0u64); top];
+        for (i, &q) in question.iter().enumerate() {
+            let a = &mut acc[q as usize];
+            a.0 += sq(i);
+            a.1 += 1;
+        }
+        return acc
+            .into_iter()
+            .enumerate()
+            .filter(|(_, a)| a.1 > 0)
+            .map(|(q, (s, n))| (q as u32, s, n))
+            .collect();
+    }
     let mut keys: Vec<u64> = question
         .iter()
         .enumerate()
@@ -22,13 +43,12 @@ pub fn question_scores(p: &[f64], y: &[bool], question: &[u32]) -> QuestionScore
     let mut v: QuestionScores = Vec::new();
     for key in keys {
         let (q, i) = ((key >> 32) as u32, (key & 0xffff_ffff) as usize);
-        let d = p[i] - if y[i] { 1.0 } else { 0.0 };
         match v.last_mut() {
             Some(last) if last.0 == q => {
-                last.1 += d * d;
+                last.1 += sq(i);
                 last.2 += 1;
             }
-            _ => v.push((q, d * d, 1)),
+            _ => v.push((q, sq(i), 1)),
         }
     }
     v
@@ -335,6 +355,33 @@ mod tests {
         assert_eq!(r[2], Some(1.0));
         let lone = question_scores(&[0.3], &[true], &[9]);
         assert_eq!(relative_skill(&[lone])[0], None);
+    }
+
+    #[test]
+    fn question_sums_by_table_and_by_sort_agree_exactly() {
+        // The same forecasts with question indices spread out (sorted path)
+        // and packed (table path) give the same sums, bit for bit.
+        let mut x: u64 = 3;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let n = 5000;
+        let p: Vec<f64> = (0..n).map(|_| (next() % 101) as f64 / 100.0).collect();
+        let y: Vec<bool> = (0..n).map(|_| next() % 3 == 0).collect();
+        let packed: Vec<u32> = (0..n).map(|_| (next() % 700) as u32).collect();
+        let spread: Vec<u32> = packed.iter().map(|&q| q * 100_000).collect();
+        let a = question_scores(&p, &y, &packed);
+        let b = question_scores(&p, &y, &spread);
+        assert_eq!(a.len(), b.len());
+        for (u, v) in a.iter().zip(&b) {
+            assert_eq!(
+                (u.0 * 100_000, u.1.to_bits(), u.2),
+                (v.0, v.1.to_bits(), v.2)
+            );
+        }
     }
 
     #[test]

@@ -205,20 +205,23 @@ pub fn quantile_sorted(v: &[f64], q: f64) -> f64 {
     v[lo] + (h - lo as f64) * (v[hi] - v[lo])
 }
 
-/// Draws from a discrete distribution (binomial or Poisson) by inversion of
-/// its tabulated distribution function with a guide table (Chen and Asau):
-/// O(1) expected per draw after O(range) set-up, for distributions drawn from
-/// many times.
+/// Draws from a discrete distribution (binomial or Poisson) with an alias
+/// table (Walker; Vose's construction): one random number, one table entry
+/// and one comparison per draw, after O(range) set-up, for distributions
+/// drawn from many times.
 ///
 /// # Remarks
 /// The probabilities are computed by the ratio recurrence from the mode and
 /// normalized; values whose probability is below 1e-18 of the mode's are left
-/// out (their total is far below the 2^-53 resolution of the uniform draw).
+/// out (their total is far below the 2^-53 resolution of a uniform draw).
+/// One 64-bit draw r gives both the column, floor(r m / 2^64), and the
+/// uniform compared with its threshold, the rest of r m (resolution m / 2^64).
 #[derive(Debug, Clone)]
 pub struct DiscreteTable {
     lo: u64,
-    cdf: Vec<f64>,
-    guide: Vec<u32>,
+    /// Per column: the threshold below which the column's own value is
+    /// drawn, and the alias drawn otherwise.
+    columns: Vec<(f64, u32)>,
 }
 
 impl DiscreteTable {
@@ -254,8 +257,7 @@ impl DiscreteTable {
     fn constant(v: u64) -> DiscreteTable {
         DiscreteTable {
             lo: v,
-            cdf: vec![1.0],
-            guide: vec![0],
+            columns: vec![(1.0, 0)],
         }
     }
 
@@ -293,37 +295,54 @@ impl DiscreteTable {
         pmf.push(1.0);
         pmf.extend(above);
         let total: f64 = pmf.iter().sum();
-        let mut acc = 0.0;
-        let mut cdf: Vec<f64> = pmf
-            .iter()
-            .map(|w| {
-                acc += w;
-                acc / total
-            })
-            .collect();
-        if let Some(last) = cdf.last_mut() {
-            *last = 1.0;
-        }
-        let m = cdf.len();
-        let mut guide = Vec::with_capacity(m);
-        let mut i = 0usize;
-        for gi in 0..m {
-            let t = gi as f64 / m as f64;
-            while cdf[i] <= t {
-                i += 1;
+        let m = pmf.len();
+        // Vose: columns scaled to mean 1; each small one is topped up from a
+        // large one.
+        let mut scaled: Vec<f64> = pmf.iter().map(|w| w / total * m as f64).collect();
+        let mut columns: Vec<(f64, u32)> = (0..m).map(|i| (1.0, i as u32)).collect();
+        let (mut small, mut large): (Vec<usize>, Vec<usize>) =
+            (0..m).partition(|&i| scaled[i] < 1.0);
+        while let (Some(&s), Some(&l)) = (small.last(), large.last()) {
+            small.pop();
+            columns[s] = (scaled[s], l as u32);
+            scaled[l] = (scaled[l] + scaled[s]) - 1.0;
+            if scaled[l] < 1.0 {
+                large.pop();
+                small.push(l);
             }
-            guide.push(i as u32);
         }
-        DiscreteTable { lo, cdf, guide }
+        // What is left is 1 up to rounding: those columns keep their value.
+        DiscreteTable { lo, columns }
     }
 
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> u64 {
-        let u = (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
-        let mut i = self.guide[(u * self.guide.len() as f64) as usize] as usize;
-        while self.cdf[i] <= u {
-            i += 1;
+        let x = rng.next_u64() as u128 * self.columns.len() as u128;
+        let column = (x >> 64) as usize;
+        let u = ((x as u64) >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
+        let (threshold, alias) = self.columns[column];
+        self.lo
+            + if u < threshold {
+                column as u64
+            } else {
+                alias as u64
+            }
+    }
+
+    /// The distribution function the table draws from, on lo, lo + 1, ...
+    #[cfg(test)]
+    fn cdf(&self) -> Vec<f64> {
+        let m = self.columns.len() as f64;
+        let mut pmf: Vec<f64> = self.columns.iter().map(|c| c.0 / m).collect();
+        for c in &self.columns {
+            pmf[c.1 as usize] += (1.0 - c.0) / m;
         }
-        self.lo + i as u64
+        let mut acc = 0.0;
+        pmf.iter()
+            .map(|p| {
+                acc += p;
+                acc
+            })
+            .collect()
     }
 }
 
@@ -717,11 +736,12 @@ mod tests {
             let t = DiscreteTable::binomial(n, p);
             let exact = B::new(p, n).unwrap();
             // statrs' CDF (a regularized incomplete beta) is good to ~1e-10.
-            for (i, &c) in t.cdf.iter().enumerate() {
+            let cdf = t.cdf();
+            for (i, &c) in cdf.iter().enumerate() {
                 let k = t.lo + i as u64;
                 assert!((c - exact.cdf(k)).abs() < 1e-9, "{n} {p} {k}: {c}");
             }
-            assert_eq!(t.cdf.last(), Some(&1.0));
+            assert!((cdf.last().unwrap() - 1.0).abs() < 1e-14);
             let mut rng = Xoshiro256PlusPlus::seed_from_u64(n);
             let draws = 200_000;
             let mut mean = 0.0;
@@ -750,7 +770,7 @@ mod tests {
             (5000, 0.27, 1400, 0.9457389261336279),
         ] {
             let t = DiscreteTable::binomial(n, p);
-            let got = t.cdf[(k - t.lo) as usize];
+            let got = t.cdf()[(k - t.lo) as usize];
             assert!((got - want).abs() < 1e-13, "{n} {p} {k}: {got} vs {want}");
         }
         // Degenerate cases.
