@@ -16,9 +16,10 @@
 # 1,000 resamples each), `hindsight_r0` is the same with `--resamples 0`: the
 # keys the Python scripts compute. The Python scorers' JSON is checked
 # against hindsight's (bench/check_agree.py, 1e-9), and the issue's targets
-# are checked at the end. Needs GNU time (Debian package `time`) and, for the
-# Python columns, `pip install pandas polars scikit-learn scipy`. Not part of
-# CI.
+# are checked at the end. Needs GNU time (Debian package `time`) for CPU and
+# memory (without it: wall times only) and, for the Python columns,
+# `pip install pandas polars scikit-learn scipy`. CI runs a tiny smoke version
+# (`--forecasts 20000 --forecasters 20 --no-python`).
 set -euo pipefail
 
 forecasts=1000000
@@ -46,7 +47,11 @@ questions=${questions:-$(( forecasts / 20 > 0 ? forecasts / 20 : 1 ))}
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
 target="${CARGO_TARGET_DIR:-$repo/target}"
-[ -x /usr/bin/time ] || { echo "compare.sh: needs GNU time (apt-get install time)" >&2; exit 2; }
+gnu_time=1
+if [ ! -x /usr/bin/time ]; then
+    echo "compare.sh: no GNU time (apt-get install time): wall times only, no CPU or memory" >&2
+    gnu_time=0
+fi
 if [ "$python" = 1 ] && ! python3 -c 'import pandas, polars, sklearn, scipy' 2>/dev/null; then
     echo "compare.sh: pandas/polars/scikit-learn/scipy not importable; skipping the Python scorers" >&2
     echo "            (pip install pandas polars scikit-learn scipy)" >&2
@@ -54,6 +59,22 @@ if [ "$python" = 1 ] && ! python3 -c 'import pandas, polars, sklearn, scipy' 2>/
 fi
 
 mkdir -p "$work"
+
+# timed REPORT CMD...: run CMD, writing a /usr/bin/time -v report (or, without
+# GNU time, one with the wall time only).
+timed() {
+    local report=$1; shift
+    if [ "$gnu_time" = 1 ]; then
+        /usr/bin/time -v -o "$report" "$@"
+    else
+        local start end status=0
+        start=$(date +%s.%N)
+        "$@" || status=$?
+        end=$(date +%s.%N)
+        awk -v s="$start" -v e="$end" 'BEGIN { printf "Elapsed (wall clock) time (h:mm:ss or m:ss): %.2f\n", e - s }' > "$report"
+        return $status
+    fi
+}
 
 # Fields of a /usr/bin/time -v report: wall seconds, cpu seconds, peak RSS in MiB.
 time_fields() {
@@ -71,7 +92,7 @@ ledger="$work/ledger-n$forecasts-k$forecasters-q$questions-s$seed"
 if [ ! -f "$ledger/.complete" ]; then
     echo "== generating $ledger"
     rm -rf "$ledger"
-    /usr/bin/time -v -o "$ledger.synth-time" "$bin/hindsight" synth --out "$ledger" \
+    timed "$ledger.synth-time" "$bin/hindsight" synth --out "$ledger" \
         --forecasters "$forecasters" --questions "$questions" --forecasts "$forecasts" \
         --seed "$seed" > "$ledger.synth.json"
     touch "$ledger/.complete"
@@ -90,7 +111,7 @@ measure() {
     local name=$1 out=$2; shift 2
     local times=()
     for r in $(seq 1 "$repeat"); do
-        if ! /usr/bin/time -v -o "$runs/$name.time.$r" "$@" > "$out" 2> "$runs/$name.err"; then
+        if ! timed "$runs/$name.time.$r" "$@" > "$out" 2> "$runs/$name.err"; then
             echo "compare.sh: $name failed:" >&2; tail -5 "$runs/$name.err" >&2; exit 1
         fi
         times+=("$(time_fields "$runs/$name.time.$r")")
@@ -121,29 +142,31 @@ fi
 echo
 echo "== $forecasts forecasts, $forecasters forecasters, $questions questions (seed $seed); $(nproc) cores"
 awk -F'\t' '
+    function ratio(a, b) { return b > 0 ? a / b : 0 }
     { name[NR] = $1; w[NR] = $2; c[NR] = $3; m[NR] = $4; if ($1 == "hindsight") { hw = $2; hm = $4 } }
     END {
         printf "%-16s %9s %9s %11s %10s %10s\n", "tool", "wall s", "cpu s", "peak MiB", "wall/hs", "RSS/hs"
         for (i = 1; i <= NR; i++)
-            printf "%-16s %9.2f %9.2f %11.0f %9.2fx %9.2fx\n", name[i], w[i], c[i], m[i], w[i] / hw, m[i] / hm
+            printf "%-16s %9.2f %9.2f %11.0f %9.2fx %9.2fx\n", name[i], w[i], c[i], m[i], ratio(w[i], hw), ratio(m[i], hm)
     }' "$results"
 echo
 echo "== targets (issue 6), for each hindsight row"
 awk -F'\t' '
     { w[$1] = $2; m[$1] = $4 }
     function check(label, ok, value) { printf "  %-44s %-8s %s\n", label, ok ? "met" : "NOT met", value }
+    function ratio(a, b) { return b > 0 ? a / b : 0 }
     END {
         for (h = 0; h < 2; h++) {
             hs = h == 0 ? "hindsight" : "hindsight_r0"
             if (!(hs in w)) continue
             print hs ":"
             if ("pandas_sklearn" in w) {
-                check("pandas + scikit-learn time / hindsight >= 5", w["pandas_sklearn"] / w[hs] >= 5, sprintf("%.2fx", w["pandas_sklearn"] / w[hs]))
-                check("hindsight peak RSS / pandas <= 0.25", m[hs] / m["pandas_sklearn"] <= 0.25, sprintf("%.2f", m[hs] / m["pandas_sklearn"]))
+                check("pandas + scikit-learn time / hindsight >= 5", ratio(w["pandas_sklearn"], w[hs]) >= 5, sprintf("%.2fx", ratio(w["pandas_sklearn"], w[hs])))
+                check("hindsight peak RSS / pandas <= 0.25", m[hs] > 0 && ratio(m[hs], m["pandas_sklearn"]) <= 0.25, sprintf("%.2f", ratio(m[hs], m["pandas_sklearn"])))
             }
             if ("polars" in w)
-                check("polars time / hindsight >= 2", w["polars"] / w[hs] >= 2, sprintf("%.2fx", w["polars"] / w[hs]))
-            check("hindsight / parse-only loop <= 2", w[hs] / w["parse_only"] <= 2, sprintf("%.2fx", w[hs] / w["parse_only"]))
+                check("polars time / hindsight >= 2", ratio(w["polars"], w[hs]) >= 2, sprintf("%.2fx", ratio(w["polars"], w[hs])))
+            check("hindsight / parse-only loop <= 2", w["parse_only"] > 0 && ratio(w[hs], w["parse_only"]) <= 2, sprintf("%.2fx", ratio(w[hs], w["parse_only"])))
         }
     }' "$results"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
