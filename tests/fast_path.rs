@@ -176,6 +176,28 @@ fn problems_send_the_ledger_to_the_full_loader() {
     }
 }
 
+proptest::proptest! {
+    /// The fast decimal reader gives exactly the value of the full loader's
+    /// `parse_probability` (bit for bit) wherever it answers.
+    #[test]
+    fn plain_decimals_read_exactly_as_the_full_loader(
+        int in "[0-9]{0,3}",
+        frac in "[0-9]{0,14}",
+        point in proptest::bool::ANY,
+    ) {
+        let s = if point { format!("{int}.{frac}") } else { format!("{int}{frac}") };
+        let fast = fast::plain_decimal(&s);
+        let full = s.parse::<f64>().ok().filter(|_| !s.is_empty() && s != ".");
+        match fast {
+            Some(v) => proptest::prop_assert_eq!(Some(v.to_bits()), full.map(f64::to_bits), "{}", s),
+            None => proptest::prop_assert!(s.len() > 15 || s.is_empty() || s == "." || s.chars().filter(|c| c.is_ascii_digit()).count() > 15, "{}", s),
+        }
+        if let (Some(v), Ok(p)) = (fast, hindsight::model::parse_probability(&s)) {
+            proptest::prop_assert_eq!(v.to_bits(), p.get().to_bits());
+        }
+    }
+}
+
 fn score_json(root: &Path, env: &[(&str, &str)]) -> Vec<u8> {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_hindsight"));
     cmd.args(["--root"])

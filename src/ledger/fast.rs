@@ -656,7 +656,10 @@ fn read_rows(reader: impl Read, cols: Cols, ctx: &Ctx, bytes: usize) -> Option<R
         }
         let number = cell(&rec, cols.probability)?;
         let p = if !number.is_empty() {
-            parse_probability(number).ok()?
+            match plain_decimal(number) {
+                Some(v) => crate::model::Probability::new(v).ok()?,
+                None => parse_probability(number).ok()?,
+            }
         } else {
             let phrase = cell(&rec, cols.verbal)?;
             let point = match phrases.get(phrase) {
@@ -690,6 +693,33 @@ fn read_rows(reader: impl Read, cols: Cols, ctx: &Ctx, bytes: usize) -> Option<R
         out.part.p.push(p.get());
     }
     Some(out)
+}
+
+/// A plain decimal (digits, at most one point, at most 15 digits) as the
+/// nearest double, or `None` for anything else (left to
+/// [`parse_probability`]). The digits form an integer m below 2^53 and the
+/// value is m / 10^k with 10^k exact too, so the one correctly rounded
+/// division gives exactly what `str::parse` gives.
+pub fn plain_decimal(s: &str) -> Option<f64> {
+    const POW10: [f64; 16] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+    ];
+    let (mut m, mut digits, mut frac, mut point) = (0u64, 0usize, 0usize, false);
+    for &b in s.as_bytes() {
+        match b {
+            b'0'..=b'9' => {
+                m = m * 10 + (b - b'0') as u64;
+                digits += 1;
+                frac += point as usize;
+            }
+            b'.' if !point => point = true,
+            _ => return None,
+        }
+        if digits > 15 {
+            return None;
+        }
+    }
+    (digits > 0).then(|| m as f64 / POW10[frac])
 }
 
 /// Match a scan's forecasts to outcomes: the same `ScoredSet` as

@@ -217,6 +217,23 @@ pub fn pav_grouped(n: &[u64], yes: &[u64]) -> Vec<GroupBlock> {
 
 /// [`pav_grouped`] into a given vector (cleared first), to reuse its memory.
 pub fn pav_grouped_into(n: &[u64], yes: &[u64], stack: &mut Vec<GroupBlock>) {
+    // Counts below 2^32 in all: the cross products fit in 64 bits.
+    if n.iter().sum::<u64>() < 1 << 32 {
+        pav_blocks(n, yes, stack, |a, b, c, d| a * b >= c * d);
+    } else {
+        pav_blocks(n, yes, stack, |a, b, c, d| {
+            a as u128 * b as u128 >= c as u128 * d as u128
+        });
+    }
+}
+
+/// Pool adjacent violators; `ge(a, b, c, d)` is a·b ≥ c·d without overflow.
+fn pav_blocks(
+    n: &[u64],
+    yes: &[u64],
+    stack: &mut Vec<GroupBlock>,
+    ge: impl Fn(u64, u64, u64, u64) -> bool,
+) {
     stack.clear();
     for (i, (&m, &k)) in n.iter().zip(yes).enumerate() {
         let mut block = GroupBlock {
@@ -226,7 +243,7 @@ pub fn pav_grouped_into(n: &[u64], yes: &[u64], stack: &mut Vec<GroupBlock>) {
             yes: k,
         };
         while let Some(prev) = stack.last() {
-            if (prev.yes as u128) * (block.n as u128) >= (block.yes as u128) * (prev.n as u128) {
+            if ge(prev.yes, block.n, block.yes, prev.n) {
                 block = GroupBlock {
                     first: prev.first,
                     last: block.last,
@@ -354,6 +371,23 @@ mod tests {
         let b = pav(&[0.3, 0.1, 0.2], &[false, true, true]);
         assert_eq!(b.len(), 1);
         assert_eq!((b[0].p_lo, b[0].p_hi), (0.1, 0.3));
+    }
+
+    #[test]
+    fn pav_on_huge_counts_uses_exact_wide_products() {
+        // Counts past 2^32: the cross products need 128 bits.
+        let big = 1u64 << 40;
+        // Rates (2^39 + 1) / 2^40 then 2^39 / 2^40: decreasing, so pooled.
+        let b = pav_grouped(&[big, big], &[big / 2 + 1, big / 2]);
+        assert_eq!(b.len(), 1);
+        assert_eq!((b[0].n, b[0].yes), (2 * big, big + 1));
+        // Increasing by one count in 2^40: kept apart (a 64-bit product
+        // would overflow here and could answer wrongly).
+        let b = pav_grouped(&[big, big], &[big / 2, big / 2 + 1]);
+        assert_eq!(b.len(), 2);
+        // The same comparisons on small counts take the 64-bit path.
+        assert_eq!(pav_grouped(&[4, 4], &[3, 2]).len(), 1);
+        assert_eq!(pav_grouped(&[4, 4], &[2, 3]).len(), 2);
     }
 
     #[test]
