@@ -127,6 +127,28 @@ fn large_batches_read_in_parallel_parts_give_the_same_rows() {
 }
 
 #[test]
+fn old_mac_line_ends_are_left_to_the_full_loader_and_read_the_same() {
+    // Lone carriage returns end the lines, with one stray line feed at the
+    // end: the rows before it must not be mistaken for a header.
+    let w = Workdir::fixture("clean");
+    let text = w.read("forecasts/staff.csv").replace('\n', "\r");
+    w.write("forecasts/staff.csv", &format!("{text}\n"));
+    assert!(fast::scan(w.path()).unwrap().is_none());
+    let full = ledger::open(w.path()).unwrap();
+    assert_eq!(full.errors(), 0);
+    assert_eq!(full.forecasts.len(), 6);
+    let j = w.run(&["score", "--format", "json"]).expect_code(0).json();
+    let clean = Workdir::fixture("clean");
+    assert_eq!(
+        j,
+        clean
+            .run(&["score", "--format", "json"])
+            .expect_code(0)
+            .json()
+    );
+}
+
+#[test]
 fn a_quoted_field_keeps_the_batch_in_one_part_and_reads_the_same() {
     let w = Workdir::empty();
     synth(w.path(), 120_000);

@@ -316,11 +316,16 @@ fn read_header(
     };
     head.truncate(newline + 1);
     let line = table::strip_bom(&head);
-    if line.trim_ascii().is_empty() || line.contains(&b'"') {
+    // One record: no quotes, and no carriage return but the one of a final
+    // "\r\n" (a file with lone-\r line ends would hold rows here).
+    let content = line.strip_suffix(b"\r\n").unwrap_or(line);
+    if line.trim_ascii().is_empty() || line.contains(&b'"') || content.contains(&b'\r') {
         return Ok(None);
     }
     match table::read(rel, line, Some(spec), &[]) {
-        (Some(t), diags) if diags.is_empty() => Ok(Some((t, newline as u64 + 1))),
+        (Some(t), diags) if diags.is_empty() && t.rows.is_empty() => {
+            Ok(Some((t, newline as u64 + 1)))
+        }
         _ => Ok(None),
     }
 }
