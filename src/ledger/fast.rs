@@ -1,7 +1,8 @@
-//! The fast path for scoring: forecast batches streamed into compact columns.
+//! The fast path for scoring: the ledger streamed into compact columns.
 //!
 //! [`scan`] reads the ledger the way `hindsight score` needs it and nothing
-//! more: forecast rows stream through one reused `csv::ByteRecord` per
+//! more. Questions and outcomes are read into columns (id, kind, deadline;
+//! outcome date and value); forecast rows stream through one reused `csv::ByteRecord` per
 //! thread (a batch without quote characters is split at line ends and read in
 //! parallel), each row is checked by the same rules as [`super::load`], and
 //! only the question index, the interned forecaster, the date and P(yes) are
@@ -58,8 +59,8 @@ pub struct Scan {
     /// Forecaster names in byte order.
     pub forecasters: Vec<String>,
     pub parts: Vec<Part>,
-    /// Warnings the full loader would report (late forecasts, repeated
-    /// outcome records).
+    /// Warnings the full loader would report (settings, and forecasts made
+    /// after their question closed or resolved).
     pub warnings: usize,
     /// Time from the start of the scan to the end of each phase.
     pub phases: Vec<(&'static str, std::time::Duration)>,
