@@ -79,12 +79,14 @@ impl Scan {
 
 /// Read the ledger under `root` for scoring, or `None` when the full loader
 /// must be used (the ledger has a problem, or something the fast path does
-/// not handle; see the module documentation). I/O errors are errors.
+/// not handle, or a file could not be read; see the module documentation).
 pub fn scan(root: &Path) -> Result<Option<Scan>> {
     if std::env::var_os(FULL_LOAD_ENV).is_some() {
         return Ok(None);
     }
-    with_snapshot(root, scan_unlocked)
+    // An I/O error here is left to the full loader too, which reports it
+    // with the file's name.
+    with_snapshot(root, |root| Ok(scan_unlocked(root).unwrap_or(None)))
 }
 
 /// The columns of a forecast batch, resolved once from its header.
@@ -332,12 +334,34 @@ fn read_header(
 }
 
 /// A csv reader over the rest of `file` from `body`.
-fn body_reader(mut file: File, body: u64) -> Result<csv::Reader<BufReader<File>>> {
+/// `None` when the bytes there start with a byte order mark: a new csv
+/// reader would drop it, while the full loader, reading the file from its
+/// start, keeps it as field content.
+fn body_reader(mut file: File, body: u64) -> Result<Option<csv::Reader<BufReader<File>>>> {
+    if bom_at(&mut file, body)? {
+        return Ok(None);
+    }
     file.seek(SeekFrom::Start(body))?;
-    Ok(csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(BufReader::with_capacity(1 << 20, file)))
+    Ok(Some(
+        csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(BufReader::with_capacity(1 << 20, file)),
+    ))
+}
+
+/// Whether the file holds a UTF-8 byte order mark at offset `at`.
+fn bom_at(file: &mut File, at: u64) -> Result<bool> {
+    file.seek(SeekFrom::Start(at))?;
+    let mut three = [0u8; 3];
+    let mut got = 0;
+    while got < 3 {
+        match file.read(&mut three[got..])? {
+            0 => break,
+            k => got += k,
+        }
+    }
+    Ok(got == 3 && three == *b"\xEF\xBB\xBF")
 }
 
 /// Whether a record is one the full loader reads as a row of `width` fields
@@ -425,7 +449,9 @@ fn read_questions(abs: &Path, rel: &Path) -> Result<Option<Questions>> {
     );
     let (c_opens, c_options) = (col("opens_on"), col("options"));
     let width = t.headers.len();
-    let mut rdr = body_reader(file, body)?;
+    let Some(mut rdr) = body_reader(file, body)? else {
+        return Ok(None);
+    };
     let mut rec = csv::ByteRecord::new();
     let mut q = Questions::default();
     loop {
@@ -482,7 +508,9 @@ fn read_outcomes(
     };
     let (c_q, c_date, c_value) = (t.col("question_id"), t.col("resolved_on"), t.col("outcome"));
     let width = t.headers.len();
-    let mut rdr = body_reader(file, body)?;
+    let Some(mut rdr) = body_reader(file, body)? else {
+        return Ok(None);
+    };
     let mut rec = csv::ByteRecord::new();
     loop {
         match next_row(&mut rdr, &mut rec, width) {
@@ -548,6 +576,10 @@ fn read_batch(abs: &Path, rel: &Path, ctx: &Ctx) -> Result<Option<Vec<RawPart>>>
         .par_iter()
         .map(|&(from, to)| {
             let mut f = File::open(abs)?;
+            // A part's reader would drop a byte order mark at its start.
+            if bom_at(&mut f, from)? {
+                return Ok(None);
+            }
             f.seek(SeekFrom::Start(from))?;
             let reader = BufReader::with_capacity(1 << 20, f.take(to - from));
             Ok(read_rows(reader, cols, ctx, (to - from) as usize))
