@@ -7,7 +7,7 @@ use serde::Serialize;
 
 /// Per forecaster, per question: (sum of Brier scores, number of forecasts),
 /// sorted by question.
-pub type QuestionScores = Vec<(u32, f64, u64)>;
+pub type QuestionScores = Vec<(u32, f64, u32)>;
 
 /// Build [`QuestionScores`] for one forecaster's forecasts.
 pub fn question_scores(p: &[f64], y: &[bool], question: &[u32]) -> QuestionScores {
@@ -21,7 +21,7 @@ pub fn question_scores(p: &[f64], y: &[bool], question: &[u32]) -> QuestionScore
     // question's sum is added in forecast order: the same numbers.
     let top = question.iter().max().map_or(0, |&q| q as usize + 1);
     if top <= 4 * question.len() + 1024 {
-        let mut acc = vec![(0.0f64, 0u64); top];
+        let mut acc = vec![(0.0f64, 0u32); top];
         for (i, &q) in question.iter().enumerate() {
             let a = &mut acc[q as usize];
             a.0 += sq(i);
@@ -66,9 +66,9 @@ fn shared(a: &QuestionScores, b: &QuestionScores) -> (usize, f64, u64, f64, u64)
             std::cmp::Ordering::Equal => {
                 out.0 += 1;
                 out.1 += a[i].1;
-                out.2 += a[i].2;
+                out.2 += a[i].2 as u64;
                 out.3 += b[j].1;
-                out.4 += b[j].2;
+                out.4 += b[j].2 as u64;
                 i += 1;
                 j += 1;
             }
@@ -215,9 +215,9 @@ fn dense_pair_sums(scores: &[QuestionScores]) -> Vec<(usize, f64, u64, f64, u64)
                     let e = &mut band[(a - lo) * k + b as usize];
                     e.0 += 1;
                     e.1 += sa;
-                    e.2 += na;
+                    e.2 += na as u64;
                     e.3 += sb;
-                    e.4 += nb;
+                    e.4 += nb as u64;
                 }
             }
         }
@@ -272,9 +272,9 @@ pub fn pairwise(
                     std::cmp::Ordering::Equal => {
                         d.push(a[x].1 / a[x].2 as f64 - b[z].1 / b[z].2 as f64);
                         si += a[x].1;
-                        ni += a[x].2;
+                        ni += a[x].2 as u64;
                         sj += b[z].1;
-                        nj += b[z].2;
+                        nj += b[z].2 as u64;
                         x += 1;
                         z += 1;
                     }

@@ -141,7 +141,7 @@ fn summarize_with(
         params.corp_band,
     );
     // Per question sums: the number of questions and the bootstrap's units.
-    let sums: Vec<(f64, u64)> = questions.iter().map(|&(_, s, n)| (s, n)).collect();
+    let sums: Vec<(f64, u64)> = questions.iter().map(|&(_, s, n)| (s, n as u64)).collect();
     Summary {
         n: p.len(),
         brier: brier_v,

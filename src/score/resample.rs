@@ -580,7 +580,7 @@ fn bootstrap_clusters(
 pub fn question_sums(p: &[f64], y: &[bool], question: &[u32]) -> Vec<(f64, u64)> {
     super::question_scores(p, y, question)
         .into_iter()
-        .map(|(_, s, n)| (s, n))
+        .map(|(_, s, n)| (s, n as u64))
         .collect()
 }
 
