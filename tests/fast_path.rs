@@ -314,3 +314,70 @@ fn json_is_byte_identical_through_either_path_and_any_thread_count() {
     assert_eq!(fast, score_json(w.path(), &[("RAYON_NUM_THREADS", "1")]));
     assert_eq!(fast, score_json(w.path(), &[("RAYON_NUM_THREADS", "3")]));
 }
+
+/// Bytes that trip CSV readers and the loaders' rules.
+const TOKENS: &[&[u8]] = &[
+    b"",
+    b" ",
+    b"\t",
+    b"\xc2\xa0",
+    b"\xef\xbb\xbf",
+    b"\x0b",
+    b"\r",
+    b"\n",
+    b"\r\n",
+    b"\"",
+    b",",
+    b"\xff",
+    b"\x00",
+    b"\xe2\x80\x8b",
+    b"no",
+    b"NO",
+    b"1.",
+    b".5",
+    b"x",
+    b"q1",
+    b"f1",
+    b"2019-02-29",
+    b"likely",
+    b"|",
+];
+
+const FILES: [&str; 3] = [
+    "forecasts/questions.csv",
+    "forecasts/staff.csv",
+    "outcomes/outcomes.csv",
+];
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(150))]
+    /// Differential check on mutated copies of the clean ledger: whenever
+    /// the fast path takes a ledger, the full loader finds no error in it and
+    /// matches it to the same scored set, with the same warnings.
+    #[test]
+    fn mutated_ledgers_are_read_alike_or_left_to_the_full_loader(
+        edits in proptest::collection::vec((0usize..3, 0.0f64..1.0, 0usize..24, 0u8..3), 1..4)
+    ) {
+        let w = Workdir::fixture("clean");
+        for (file, at, token, op) in edits {
+            let path = w.file(FILES[file]);
+            let mut bytes = std::fs::read(&path).unwrap();
+            let i = ((bytes.len() as f64) * at) as usize;
+            let token = TOKENS[token];
+            match op {
+                0 => { bytes.splice(i..i, token.iter().copied()); }
+                1 => { let end = (i + token.len().max(1)).min(bytes.len()); bytes.splice(i..end, token.iter().copied()); }
+                _ => { if i < bytes.len() { bytes.remove(i); } }
+            }
+            std::fs::write(&path, bytes).unwrap();
+        }
+        if let Some(scan) = fast::scan(w.path()).unwrap() {
+            let full = ledger::open(w.path()).unwrap();
+            proptest::prop_assert_eq!(full.errors(), 0);
+            proptest::prop_assert_eq!(scan.warnings, full.diagnostics.len());
+            for c in [MatchConfig::default(), MatchConfig { as_of: chrono::NaiveDate::from_ymd_opt(2019, 6, 15), forecaster: None }] {
+                proptest::prop_assert!(fast::match_scan(&scan, &c) == match_forecasts(&full, &c));
+            }
+        }
+    }
+}
