@@ -387,8 +387,8 @@ struct AtomicFile {
 impl AtomicFile {
     fn create(out: &Path, rel: &str) -> Result<AtomicFile> {
         let target = out.join(rel);
-        let name = target.file_name().expect("a file name").to_string_lossy();
-        let tmp = target.with_file_name(format!(".{name}.synth-tmp"));
+        let (dir, name) = rel.rsplit_once('/').unwrap_or(("", rel));
+        let tmp = out.join(dir).join(format!(".{name}.synth-tmp"));
         let file = File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
         Ok(AtomicFile {
             w: BufWriter::with_capacity(1 << 20, file),

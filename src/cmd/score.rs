@@ -3,44 +3,50 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use hindsight::ledger;
+use hindsight::ledger::{self, Ledger, fast::Scan};
 use hindsight::matching::{MatchConfig, match_forecasts};
 use hindsight::render;
 use hindsight::score::score_set;
 
 use crate::cli::{Cli, Format, ScoreArgs};
 
+/// The ledger as one of the two loaders read it.
+enum Loaded {
+    /// The compact columns of `ledger::fast` (a clean ledger).
+    Fast(Box<Scan>),
+    /// The full model (a ledger with warnings the fast path left alone, or
+    /// `--sensitivity`, which needs every forecast's text).
+    Full(Box<Ledger>),
+}
+
 pub fn run(cli: &Cli, args: &ScoreArgs) -> Result<ExitCode> {
     let t0 = std::time::Instant::now();
     // Large ledgers load through the compact fast path; a ledger with any
-    // problem (or --sensitivity, which needs every forecast's text) goes
-    // through the full loader, which reports problems.
-    let mut fast = if args.sensitivity {
-        None
-    } else {
-        ledger::fast::scan(&cli.root)?
+    // problem (or --sensitivity) goes through the full loader, which reports
+    // problems.
+    let scan = match args.sensitivity {
+        true => None,
+        false => ledger::fast::scan(&cli.root)?,
     };
-    let ledger = match &fast {
+    let mut loaded = match scan {
         Some(scan) => {
             super::report_warnings(scan.warnings);
-            None
+            Loaded::Fast(Box::new(scan))
         }
-        None => Some(super::open_checked(&cli.root)?),
+        None => Loaded::Full(Box::new(super::open_checked(&cli.root)?)),
     };
     let t_load = t0.elapsed();
-    let base = fast
-        .as_ref()
-        .map_or_else(|| ledger.as_ref(), |s| Some(&s.ledger));
-    let Some(base) = base else {
-        unreachable!("one of the two loaders ran")
+    let base: &Ledger = match &loaded {
+        Loaded::Fast(scan) => &scan.ledger,
+        Loaded::Full(full) => full,
     };
     if let Some(name) = &args.forecaster {
-        match &fast {
-            Some(scan) => {
+        match &loaded {
+            Loaded::Fast(scan) => {
                 let names: Vec<&str> = scan.forecasters.iter().map(|s| s.as_str()).collect();
                 super::check_forecaster_in(&names, name)?
             }
-            None => super::check_forecaster(base, name)?,
+            Loaded::Full(full) => super::check_forecaster(full, name)?,
         }
     }
     let settings = super::settings_with(base, args.scoring.bins, args.scoring.resamples);
@@ -50,15 +56,14 @@ pub fn run(cli: &Cli, args: &ScoreArgs) -> Result<ExitCode> {
         forecaster: args.forecaster.clone(),
     };
     let t1 = std::time::Instant::now();
-    let set = match (&mut fast, &ledger) {
-        (Some(scan), _) => {
+    let set = match &mut loaded {
+        Loaded::Fast(scan) => {
             let set = ledger::fast::match_scan(scan, &config);
             // The forecast columns are in the scored set now.
             scan.parts = Vec::new();
             set
         }
-        (None, Some(full)) => match_forecasts(full, &config),
-        (None, None) => unreachable!("one of the two loaders ran"),
+        Loaded::Full(full) => match_forecasts(full, &config),
     };
     let t_match = t1.elapsed();
     // The consistency band is drawn in charts only.
@@ -70,20 +75,27 @@ pub fn run(cli: &Cli, args: &ScoreArgs) -> Result<ExitCode> {
     let scores = score_set(&set, params, settings.min_n);
     let t_score = t2.elapsed();
     if std::env::var_os("HINDSIGHT_TIMINGS").is_some() {
-        for (phase, at) in fast.iter().flat_map(|s| &s.phases) {
-            eprintln!("  {phase}: done at {:.3} s", at.as_secs_f64());
+        if let Loaded::Fast(scan) = &loaded {
+            for (phase, at) in &scan.phases {
+                eprintln!("  {phase}: done at {:.3} s", at.as_secs_f64());
+            }
         }
         eprintln!(
             "timings: load+check {:.3} s ({} path), match {:.3} s, score {:.3} s; {}",
             t_load.as_secs_f64(),
-            if fast.is_some() { "fast" } else { "full" },
+            match loaded {
+                Loaded::Fast(_) => "fast",
+                Loaded::Full(_) => "full",
+            },
             t_match.as_secs_f64(),
             t_score.as_secs_f64(),
             super::memory_line()
         );
     }
-    let sens = match (&ledger, args.sensitivity) {
-        (Some(full), true) => Some(hindsight::sensitivity::sensitivity(full, &set, &scores)),
+    let sens = match &loaded {
+        Loaded::Full(full) if args.sensitivity => {
+            Some(hindsight::sensitivity::sensitivity(full, &set, &scores))
+        }
         _ => None,
     };
     let mut out = Vec::new();
@@ -112,8 +124,7 @@ pub fn run(cli: &Cli, args: &ScoreArgs) -> Result<ExitCode> {
     }
     super::print_stdout(&out)?;
     // The process ends here: skip freeing millions of small allocations.
-    std::mem::forget(ledger);
-    std::mem::forget(fast);
+    std::mem::forget(loaded);
     std::mem::forget(set);
     Ok(ExitCode::SUCCESS)
 }

@@ -51,7 +51,7 @@ pub struct Part {
 #[derive(Debug)]
 pub struct Scan {
     /// Settings and lexicon; `questions`, `outcomes` and `forecasts` are
-    /// empty (see the fields below) and `files` carries no hashes.
+    /// empty (see the fields below) and `files` lists the settings file only.
     pub ledger: Ledger,
     pub questions: Questions,
     /// Each question's outcome (date and value), if any.
@@ -186,7 +186,7 @@ fn scan_unlocked(root: &Path) -> Result<Option<Scan>> {
         }
     }
     // Settings and lexicon through the full loader (one small file).
-    let mut ledger = super::load(&settings);
+    let ledger = super::load(&settings);
     if ledger.errors() > 0 {
         return Ok(None);
     }
@@ -207,14 +207,6 @@ fn scan_unlocked(root: &Path) -> Result<Option<Scan>> {
         }
     }
     phases.push(("questions, outcomes, settings", t0.elapsed()));
-    // Every file in `files`, without hashes (a report's manifest hashes its
-    // inputs through the full loader).
-    for rel in std::iter::once(&questions_file)
-        .chain(&batches)
-        .chain(&outcome_files)
-    {
-        ledger.files.push((rel.clone(), String::new()));
-    }
     let ctx = Ctx {
         ledger: &ledger,
         qindex,
