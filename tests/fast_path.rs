@@ -250,6 +250,8 @@ fn problems_send_the_ledger_to_the_full_loader() {
         (",0.", ",1.5"),
         (",20", ",x20"),
         (",f0001 calibrated,", ",,"),
+        // A question id that is not in the questions file.
+        (",q0", ",qx0"),
     ] {
         let w = Workdir::empty();
         synth(w.path(), 120_000);

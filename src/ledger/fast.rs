@@ -111,45 +111,127 @@ struct Ctx<'a> {
 }
 
 /// Question id to index. Ids of up to 15 bytes (most) are packed with their
-/// length into a `u128` key, so a look-up is one probe of the table with no
-/// string to follow; longer ones are keyed by slices of the one buffer that
-/// holds all ids. With 500,000 questions this halves the cost of a look-up.
+/// length into a 16-byte key and kept, with their index, in the slots of an
+/// open-addressing table (linear probing, at most two thirds full): a
+/// look-up is one probe of one slot, with no string to follow. Longer ids
+/// are keyed by slices of the one buffer that holds all ids.
+///
+/// With hundreds of thousands of questions the table is larger than the
+/// caches and a look-up waits for memory; [`QuestionIndex::get_many`] reads
+/// the first slot of a whole batch of keys in one tight loop, so that the
+/// processor waits for many of them at once.
 struct QuestionIndex<'a> {
-    short: FxHashMap<u128, u32>,
+    slots: Vec<Slot>,
     long: FxHashMap<&'a str, u32>,
+}
+
+/// A packed id and its question index + 1 (0: an empty slot).
+#[derive(Clone, Copy, Default, PartialEq)]
+struct Slot {
+    key: [u8; 16],
+    index: u32,
 }
 
 impl<'a> QuestionIndex<'a> {
     /// `None` when two questions have one id (the full loader reports it).
     fn new(questions: &'a Questions) -> Option<QuestionIndex<'a>> {
+        let n = questions.len();
         let mut index = QuestionIndex {
-            short: FxHashMap::default(),
+            slots: vec![Slot::default(); (n + n / 2).max(8)],
             long: FxHashMap::default(),
         };
-        index.short.reserve(questions.len());
-        for i in 0..questions.len() {
+        for i in 0..n {
             let id = questions.id(i);
-            let before = match pack(id) {
-                Some(key) => index.short.insert(key, i as u32),
-                None => index.long.insert(id, i as u32),
-            };
-            if before.is_some() {
-                return None;
+            match pack(id) {
+                Some(key) => {
+                    let mut s = index.home(&key);
+                    loop {
+                        let slot = &mut index.slots[s];
+                        if slot.index == 0 {
+                            *slot = Slot {
+                                key,
+                                index: i as u32 + 1,
+                            };
+                            break;
+                        }
+                        if slot.key == key {
+                            return None;
+                        }
+                        s = index.next(s);
+                    }
+                }
+                None => {
+                    if index.long.insert(id, i as u32).is_some() {
+                        return None;
+                    }
+                }
             }
         }
         Some(index)
     }
 
+    /// The slot where a key's probe starts: a multiplicative hash of both
+    /// halves, mapped onto the table by its high bits.
+    fn home(&self, key: &[u8; 16]) -> usize {
+        let k = u128::from_le_bytes(*key);
+        let (lo, hi) = (k as u64, (k >> 64) as u64);
+        let h = (lo.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ hi).wrapping_mul(0xD6E8_FEB8_6659_FD93);
+        ((h as u128 * self.slots.len() as u128) >> 64) as usize
+    }
+
+    fn next(&self, s: usize) -> usize {
+        if s + 1 == self.slots.len() { 0 } else { s + 1 }
+    }
+
+    /// Probe from slot `s` (whose content is `first`) for `key`.
+    fn probe(&self, key: &[u8; 16], mut s: usize, mut slot: Slot) -> Option<u32> {
+        loop {
+            if slot.index == 0 {
+                return None;
+            }
+            if slot.key == *key {
+                return Some(slot.index - 1);
+            }
+            s = self.next(s);
+            slot = self.slots[s];
+        }
+    }
+
     fn get(&self, id: &str) -> Option<u32> {
         match pack(id) {
-            Some(key) => self.short.get(&key).copied(),
+            Some(key) => {
+                let s = self.home(&key);
+                self.probe(&key, s, self.slots[s])
+            }
             None => self.long.get(id).copied(),
         }
     }
+
+    /// Look up packed keys (at most [`LOOKUP_BATCH`]) into `out`; `false`
+    /// when one is not a question.
+    fn get_many(&self, keys: &[[u8; 16]], out: &mut [u32]) -> bool {
+        let mut home = [0usize; LOOKUP_BATCH];
+        let mut first = [Slot::default(); LOOKUP_BATCH];
+        // Independent loads, one per key: their cache misses overlap.
+        for ((key, h), f) in keys.iter().zip(&mut home).zip(&mut first) {
+            *h = self.home(key);
+            *f = self.slots[*h];
+        }
+        for (((key, &h), &f), o) in keys.iter().zip(&home).zip(&first).zip(out) {
+            match self.probe(key, h, f) {
+                Some(q) => *o = q,
+                None => return false,
+            }
+        }
+        true
+    }
 }
 
-/// Up to 15 bytes and the length in one `u128` (one-to-one on such strings).
-fn pack(id: &str) -> Option<u128> {
+/// Keys looked up together by [`QuestionIndex::get_many`].
+const LOOKUP_BATCH: usize = 64;
+
+/// Up to 15 bytes and the length in 16 bytes (one-to-one on such strings).
+fn pack(id: &str) -> Option<[u8; 16]> {
     let b = id.as_bytes();
     if b.len() > 15 {
         return None;
@@ -157,7 +239,7 @@ fn pack(id: &str) -> Option<u128> {
     let mut key = [0u8; 16];
     key[..b.len()].copy_from_slice(b);
     key[15] = b.len() as u8;
-    Some(u128::from_le_bytes(key))
+    Some(key)
 }
 
 /// A part as read, with its own forecaster numbering and forecast-id hashes.
@@ -665,12 +747,32 @@ fn read_rows(reader: impl Read, cols: Cols, ctx: &Ctx, bytes: usize) -> Option<R
     let mut who: FxHashMap<String, u32> = FxHashMap::default();
     let mut phrases: FxHashMap<String, f64> = FxHashMap::default();
     let lexicon = &ctx.ledger.lexicon;
+    let mut pending = Pending::new();
     while next_row(&mut rdr, &mut rec, cols.width)? {
         let id = cell(&rec, Some(cols.id))?;
         if id.is_empty() || id.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return None;
         }
-        let q = ctx.qindex.get(cell(&rec, Some(cols.question))?)?;
+        let question = cell(&rec, Some(cols.question))?;
+        let has_option = !cell(&rec, cols.option)?.is_empty();
+        // Short ids are looked up a batch at a time (see `get_many`), longer
+        // ones now.
+        let q = match pack(question) {
+            Some(key) => {
+                pending.keys[pending.len] = key;
+                pending.rows[pending.len] = out.part.question.len() as u32;
+                pending.option[pending.len] = has_option;
+                pending.len += 1;
+                0
+            }
+            None => {
+                let q = ctx.qindex.get(question)?;
+                if ctx.binary[q as usize] && has_option {
+                    return None;
+                }
+                q
+            }
+        };
         let name = cell(&rec, Some(cols.forecaster))?;
         if name.is_empty() {
             return None;
@@ -681,9 +783,6 @@ fn read_rows(reader: impl Read, cols: Cols, ctx: &Ctx, bytes: usize) -> Option<R
             "no" => Direction::No,
             other => Direction::parse(other).ok()?,
         };
-        if ctx.binary[q as usize] && !cell(&rec, cols.option)?.is_empty() {
-            return None;
-        }
         let number = cell(&rec, cols.probability)?;
         let p = if !number.is_empty() {
             match plain_decimal(number) {
@@ -721,8 +820,51 @@ fn read_rows(reader: impl Read, cols: Cols, ctx: &Ctx, bytes: usize) -> Option<R
         out.part.forecaster.push(w);
         out.part.made_on.push(made_on);
         out.part.p.push(p.get());
+        if pending.len == LOOKUP_BATCH {
+            pending.resolve(ctx, &mut out.part.question)?;
+        }
     }
+    pending.resolve(ctx, &mut out.part.question)?;
     Some(out)
+}
+
+/// Rows of a part waiting for their question look-up.
+struct Pending {
+    len: usize,
+    keys: [[u8; 16]; LOOKUP_BATCH],
+    /// Where each row is in the part.
+    rows: [u32; LOOKUP_BATCH],
+    /// Whether the row has an `option` (not allowed on a binary question).
+    option: [bool; LOOKUP_BATCH],
+}
+
+impl Pending {
+    fn new() -> Pending {
+        Pending {
+            len: 0,
+            keys: [[0; 16]; LOOKUP_BATCH],
+            rows: [0; LOOKUP_BATCH],
+            option: [false; LOOKUP_BATCH],
+        }
+    }
+
+    /// Look the waiting rows up and fill in their question; `None` when a
+    /// question is unknown or binary with an option.
+    fn resolve(&mut self, ctx: &Ctx, question: &mut [u32]) -> Option<()> {
+        let n = std::mem::take(&mut self.len);
+        let mut found = [0u32; LOOKUP_BATCH];
+        if !ctx.qindex.get_many(&self.keys[..n], &mut found[..n]) {
+            return None;
+        }
+        for i in 0..n {
+            let q = found[i];
+            if ctx.binary[q as usize] && self.option[i] {
+                return None;
+            }
+            question[self.rows[i] as usize] = q;
+        }
+        Some(())
+    }
 }
 
 /// A plain decimal (digits, at most one point, at most 15 digits) as the
@@ -828,4 +970,74 @@ pub fn match_scan(scan: &Scan, config: &MatchConfig) -> ScoredSet {
         }
     }
     set
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn questions(ids: &[String]) -> Questions {
+        let mut q = Questions::default();
+        for id in ids {
+            q.ids.push_str(id);
+            q.ends.push(q.ids.len());
+            q.kind.push(Kind::Binary);
+            q.closes_on.push(NaiveDate::MIN);
+        }
+        q
+    }
+
+    /// Every id is found, one at a time and in batches; ids that differ by a
+    /// byte, a length or a few bytes past the packed part are not.
+    #[test]
+    fn question_index_finds_every_id_and_nothing_else() {
+        let mut ids: Vec<String> = (0..5000).map(|i| format!("q{i:06}")).collect();
+        ids.extend((0..300).map(|i| format!("a-much-longer-question-id-{i}")));
+        ids.push("x".into());
+        ids.push("exactly15bytes!".into());
+        ids.push("exactly16bytes!!".into());
+        let q = questions(&ids);
+        let index = QuestionIndex::new(&q).unwrap();
+        for (i, id) in ids.iter().enumerate() {
+            assert_eq!(index.get(id), Some(i as u32), "{id}");
+        }
+        let short: Vec<(usize, [u8; 16])> = ids
+            .iter()
+            .enumerate()
+            .filter_map(|(i, id)| pack(id).map(|k| (i, k)))
+            .collect();
+        for chunk in short.chunks(LOOKUP_BATCH) {
+            let keys: Vec<[u8; 16]> = chunk.iter().map(|c| c.1).collect();
+            let mut out = vec![u32::MAX; keys.len()];
+            assert!(index.get_many(&keys, &mut out));
+            let want: Vec<u32> = chunk.iter().map(|c| c.0 as u32).collect();
+            assert_eq!(out, want);
+        }
+        for missing in [
+            "",
+            "q",
+            "q5000",
+            "q005000",
+            "q0000001",
+            "Q000001",
+            "q000001 ",
+            "y",
+            "exactly15bytes?",
+            "exactly16bytes!?",
+            "a-much-longer-question-id-300",
+        ] {
+            assert_eq!(index.get(missing), None, "{missing:?}");
+            if let Some(key) = pack(missing) {
+                let keys = [short[0].1, key, short[1].1];
+                assert!(!index.get_many(&keys, &mut [0; 3]), "{missing:?}");
+            }
+        }
+        // An id given twice, short or long: no index (the full loader
+        // reports it).
+        for twice in ["q000123", "a-much-longer-question-id-7"] {
+            let mut dup = ids.clone();
+            dup.push(twice.into());
+            assert!(QuestionIndex::new(&questions(&dup)).is_none(), "{twice}");
+        }
+    }
 }
