@@ -100,6 +100,12 @@ fn shared(a: &QuestionScores, b: &QuestionScores) -> (usize, f64, u64, f64, u64)
 /// assert!((r[0].unwrap() - 0.5).abs() < 1e-12 && (r[1].unwrap() - 2.0).abs() < 1e-12);
 /// ```
 pub fn relative_skill(scores: &[QuestionScores]) -> Vec<Option<f64>> {
+    relative_skill_owned(scores.to_vec())
+}
+
+/// [`relative_skill`], taking the lists (freed as soon as they are copied
+/// into the question-by-question table).
+pub fn relative_skill_owned(scores: Vec<QuestionScores>) -> Vec<Option<f64>> {
     let k = scores.len();
     let mut log_sum = vec![0.0f64; k];
     let mut terms = vec![1usize; k]; // r_ii = 1 counts as a term
@@ -147,7 +153,7 @@ const DENSE_LIMIT: usize = 1500;
 /// The sums of [`shared`] for every pair (i < j) at index i·k + j, built by one
 /// pass over the questions in increasing order, so each pair's sums are added
 /// in the same order as by merging the two lists (identical results).
-fn dense_pair_sums(scores: &[QuestionScores]) -> Vec<(usize, f64, u64, f64, u64)> {
+fn dense_pair_sums(scores: Vec<QuestionScores>) -> Vec<(usize, f64, u64, f64, u64)> {
     use rayon::prelude::*;
     let k = scores.len();
     // Who answered each question, in forecaster order: (forecaster, position
@@ -158,7 +164,7 @@ fn dense_pair_sums(scores: &[QuestionScores]) -> Vec<(usize, f64, u64, f64, u64)
         .max()
         .unwrap_or(0);
     let mut start = vec![0u32; questions + 1];
-    for list in scores {
+    for list in &scores {
         for e in list {
             start[e.0 as usize + 1] += 1;
         }
@@ -167,11 +173,13 @@ fn dense_pair_sums(scores: &[QuestionScores]) -> Vec<(usize, f64, u64, f64, u64)
         start[q + 1] += start[q];
     }
     let mut fill = start.clone();
-    let mut who: Vec<(u32, u32)> = vec![(0, 0); start[questions] as usize];
-    for (i, list) in scores.iter().enumerate() {
-        for (at, e) in list.iter().enumerate() {
-            let slot = &mut fill[e.0 as usize];
-            who[*slot as usize] = (i as u32, at as u32);
+    // (forecaster, count, score sum): each pair's inner loop reads its
+    // question's entries one after another, with nothing to look up.
+    let mut who: Vec<(u32, u32, f64)> = vec![(0, 0, 0.0); start[questions] as usize];
+    for (i, list) in scores.into_iter().enumerate() {
+        for (q, s, n) in list {
+            let slot = &mut fill[q as usize];
+            who[*slot as usize] = (i as u32, n, s);
             *slot += 1;
         }
     }
@@ -204,14 +212,14 @@ fn dense_pair_sums(scores: &[QuestionScores]) -> Vec<(usize, f64, u64, f64, u64)
     parts.into_par_iter().for_each(|(lo, hi, band)| {
         for q in 0..questions {
             let group = &who[start[q] as usize..start[q + 1] as usize];
-            for (x, &(a, ai)) in group.iter().enumerate() {
+            // The group is in forecaster order: this band's rows are a run.
+            let first = group.partition_point(|e| (e.0 as usize) < lo);
+            for (x, &(a, na, sa)) in group.iter().enumerate().skip(first) {
                 let a = a as usize;
-                if a < lo || a >= hi {
-                    continue;
+                if a >= hi {
+                    break;
                 }
-                let (_, sa, na) = scores[a][ai as usize];
-                for &(b, bi) in &group[x + 1..] {
-                    let (_, sb, nb) = scores[b as usize][bi as usize];
+                for &(b, nb, sb) in &group[x + 1..] {
                     let e = &mut band[(a - lo) * k + b as usize];
                     e.0 += 1;
                     e.1 += sa;
@@ -387,7 +395,7 @@ mod tests {
     #[test]
     fn dense_and_merged_pair_sums_agree_exactly() {
         let mut scores = Vec::new();
-        for f in 0..7u32 {
+        for f in 0..40u32 {
             let q: Vec<u32> = (0..60).filter(|x| (x * (f + 3)) % 5 != 0).collect();
             let p: Vec<f64> = q
                 .iter()
@@ -396,7 +404,7 @@ mod tests {
             let y: Vec<bool> = q.iter().map(|x| x % 3 == 0).collect();
             scores.push(question_scores(&p, &y, &q));
         }
-        let dense = dense_pair_sums(&scores);
+        let dense = dense_pair_sums(scores.clone());
         for i in 0..scores.len() {
             for j in (i + 1)..scores.len() {
                 assert_eq!(

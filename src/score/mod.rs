@@ -221,8 +221,7 @@ pub fn score_set(set: &crate::matching::ScoredSet, params: Params, min_n: usize)
                 .unzip()
         },
     );
-    let rel = relative_skill(&qscores);
-    drop(qscores);
+    let rel = compare::relative_skill_owned(qscores);
     for (f, r) in forecasters.iter_mut().zip(rel) {
         f.relative_skill = r;
     }
