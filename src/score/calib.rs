@@ -5,7 +5,7 @@
 use serde::Serialize;
 use statrs::distribution::{ChiSquared, ContinuousCDF, Normal};
 
-use super::decomp::bin_index;
+use super::decomp::{BinSums, bin_sums};
 
 /// Brier skill against always forecasting 0.5 (Brier 0.25).
 ///
@@ -109,16 +109,14 @@ pub struct HosmerLemeshow {
 /// assert!(hosmer_lemeshow(&p[..4], &y[..4], 10).is_none());
 /// ```
 pub fn hosmer_lemeshow(p: &[f64], y: &[bool], bins: usize) -> Option<HosmerLemeshow> {
-    let mut acc = vec![(0usize, 0.0f64, 0usize); bins];
-    for (&p, &y) in p.iter().zip(y) {
-        let a = &mut acc[bin_index(p, bins)];
-        a.0 += 1;
-        a.1 += p;
-        a.2 += y as usize;
-    }
+    hosmer_lemeshow_from(&bin_sums(p, y, bins))
+}
+
+/// [`hosmer_lemeshow`] from the bin sums.
+pub(crate) fn hosmer_lemeshow_from(sums: &BinSums) -> Option<HosmerLemeshow> {
     let mut stat = 0.0;
     let mut groups = 0;
-    for (n, sp, o) in acc {
+    for &(n, sp, o) in sums {
         if n == 0 {
             continue;
         }

@@ -23,15 +23,38 @@ use super::interval::jeffreys;
 /// assert_eq!(bin_index(0.0999999, 10), 0);
 /// ```
 pub fn bin_index(p: f64, bins: usize) -> usize {
-    let b = bins as f64;
-    let mut k = ((p * b).floor().max(0.0) as usize).min(bins - 1);
-    while k + 1 < bins && p >= (k + 1) as f64 / b {
-        k += 1;
+    Binner::new(bins).index(p)
+}
+
+/// [`bin_index`] with the edges worked out once.
+struct Binner {
+    b: f64,
+    /// `edges[k]` = k / bins.
+    edges: Vec<f64>,
+}
+
+impl Binner {
+    fn new(bins: usize) -> Binner {
+        let b = bins as f64;
+        Binner {
+            b,
+            edges: (0..=bins).map(|k| k as f64 / b).collect(),
+        }
     }
-    while k > 0 && p < k as f64 / b {
-        k -= 1;
+
+    fn index(&self, p: f64) -> usize {
+        let bins = self.edges.len() - 1;
+        // A first guess (truncation is floor here: a negative or NaN p
+        // gives 0), then corrected against the edges themselves.
+        let mut k = ((p * self.b) as usize).min(bins - 1);
+        while k + 1 < bins && p >= self.edges[k + 1] {
+            k += 1;
+        }
+        while k > 0 && p < self.edges[k] {
+            k -= 1;
+        }
+        k
     }
-    k
 }
 
 /// Binned Murphy decomposition of the Brier score.
@@ -56,11 +79,15 @@ pub struct Bin {
     pub ci_hi: f64,
 }
 
-/// Per-bin counts and sums: (n, Σp, Σy).
-fn bin_sums(p: &[f64], y: &[bool], bins: usize) -> Vec<(usize, f64, usize)> {
+/// Per-bin counts and sums: (n, Σp, Σy), the sums in forecast order.
+pub(crate) type BinSums = Vec<(usize, f64, usize)>;
+
+/// [`BinSums`] of a group of forecasts.
+pub(crate) fn bin_sums(p: &[f64], y: &[bool], bins: usize) -> BinSums {
+    let binner = Binner::new(bins);
     let mut acc = vec![(0usize, 0.0f64, 0usize); bins];
     for (&p, &y) in p.iter().zip(y) {
-        let a = &mut acc[bin_index(p, bins)];
+        let a = &mut acc[binner.index(p)];
         a.0 += 1;
         a.1 += p;
         a.2 += y as usize;
@@ -79,8 +106,14 @@ fn bin_sums(p: &[f64], y: &[bool], bins: usize) -> Vec<(usize, f64, usize)> {
 /// assert_eq!(t[1].ci_hi, 1.0); // k = n
 /// ```
 pub fn calibration_bins(p: &[f64], y: &[bool], bins: usize) -> Vec<Bin> {
-    bin_sums(p, y, bins)
-        .into_iter()
+    calibration_bins_from(&bin_sums(p, y, bins))
+}
+
+/// [`calibration_bins`] from the bin sums.
+pub(crate) fn calibration_bins_from(sums: &BinSums) -> Vec<Bin> {
+    let bins = sums.len();
+    sums.iter()
+        .copied()
         .enumerate()
         .filter(|(_, (n, _, _))| *n > 0)
         .map(|(k, (n, sp, sy))| {
@@ -119,15 +152,20 @@ pub fn calibration_bins(p: &[f64], y: &[bool], bins: usize) -> Vec<Bin> {
 /// assert!((m.reliability - m.resolution + m.uncertainty - bs).abs() < 1e-15);
 /// ```
 pub fn murphy(p: &[f64], y: &[bool], bins: usize) -> Option<Murphy> {
-    let n = p.len();
+    let bs = super::brier(p, y)?;
+    let obar = super::base_rate(y)?;
+    murphy_from(&bin_sums(p, y, bins), bs, obar)
+}
+
+/// [`murphy`] from the bin sums, the Brier score and the base rate.
+pub(crate) fn murphy_from(sums: &BinSums, bs: f64, obar: f64) -> Option<Murphy> {
+    let n: usize = sums.iter().map(|s| s.0).sum();
     if n == 0 {
         return None;
     }
-    let bs = super::brier(p, y)?;
-    let obar = super::base_rate(y)?;
     let nf = n as f64;
     let (mut rel, mut res) = (0.0, 0.0);
-    for (nk, sp, sy) in bin_sums(p, y, bins) {
+    for &(nk, sp, sy) in sums {
         if nk == 0 {
             continue;
         }

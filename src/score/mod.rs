@@ -133,6 +133,9 @@ fn summarize_with(
     // Forecasts pooled by distinct value once: AUC, CORP, the consistency
     // resampling and the logistic fits all work on the pooled counts.
     let pooled = Groups::new(p, y);
+    // One pass of binning for the calibration table, Murphy and
+    // Hosmer-Lemeshow.
+    let bins = decomp::bin_sums(p, y, params.bins);
     let consistency = corp_consistency_groups(
         &pooled,
         params.resamples,
@@ -152,12 +155,15 @@ fn summarize_with(
             _ => None,
         },
         auc: auc_groups(&pooled),
-        murphy: murphy(p, y, params.bins),
+        murphy: match (brier_v, base) {
+            (Some(b), Some(o)) => decomp::murphy_from(&bins, b, o),
+            _ => None,
+        },
         corp: brier_v.and_then(|b| corp_groups(&pooled, b)),
-        calibration: calibration_bins(p, y, params.bins),
+        calibration: decomp::calibration_bins_from(&bins),
         brier_skill_chimp: brier_v.map(brier_skill_chimp),
         spiegelhalter: spiegelhalter(p, y),
-        hosmer_lemeshow: hosmer_lemeshow(p, y, params.bins),
+        hosmer_lemeshow: calib::hosmer_lemeshow_from(&bins),
         calibration_line: calibration_line_groups(&pooled, params.log_clamp),
         calibration_in_the_large: calibration_in_the_large_groups(&pooled, params.log_clamp),
         corp_test_p: consistency.as_ref().map(|c| c.p_value),
