@@ -3,7 +3,7 @@
 //! independent). Every function takes a seed and gives the same answer for
 //! the same seed and input.
 
-use rand::{Rng, SeedableRng};
+use rand::{Rng, RngCore, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::decomp::{GroupBlock, pav_grouped_into};
@@ -536,27 +536,24 @@ fn bootstrap_clusters(
                 // count × sum in one sequential pass. A count that would
                 // pass 255 adds its question directly instead.
                 counts.fill(0);
-                for _ in 0..k {
-                    let i = rng.random_range(0..k);
-                    match counts[i].checked_add(1) {
-                        Some(c) => counts[i] = c,
-                        None => {
-                            s += sums[i];
-                            n += sizes[i];
-                        }
+                let mut count = |i: usize| match counts[i].checked_add(1) {
+                    Some(c) => counts[i] = c,
+                    None => {
+                        s += sums[i];
+                        n += sizes[i];
                     }
-                }
+                };
+                draw_uniform(&mut rng, k, &mut count);
                 for ((&c, &v), &m) in counts.iter().zip(&sums).zip(&sizes) {
                     let c = c as f64;
                     s += c * v;
                     n += c * m;
                 }
             } else {
-                for _ in 0..k {
-                    let c = clusters[rng.random_range(0..k)];
-                    s += c.0;
-                    n += c.1 as f64;
-                }
+                draw_uniform(&mut rng, k, |i| {
+                    s += clusters[i].0;
+                    n += clusters[i].1 as f64;
+                });
             }
             out.push(s / n);
         }
@@ -574,6 +571,26 @@ fn bootstrap_clusters(
         quantile_sorted(&stats, 0.025),
         quantile_sorted(&stats, 0.975),
     ))
+}
+
+/// Call `f` with `k` independent uniform draws from 0..k (k < 2^32): two
+/// from each 64-bit random number, each half mapped onto 0..k by Lemire's
+/// multiply-shift, rejecting the few values that would make it uneven.
+fn draw_uniform(rng: &mut Xoshiro256PlusPlus, k: usize, mut f: impl FnMut(usize)) {
+    debug_assert!(k > 0 && k <= u32::MAX as usize);
+    // 2^32 mod k: the rejection zone.
+    let reject_below = (k as u32).wrapping_neg() % k as u32;
+    let mut left = k;
+    while left > 0 {
+        let r = rng.next_u64();
+        for half in [r as u32, (r >> 32) as u32] {
+            let m = half as u64 * k as u64;
+            if left > 0 && (m as u32) >= reject_below {
+                f((m >> 32) as usize);
+                left -= 1;
+            }
+        }
+    }
 }
 
 /// Per question: (sum of squared errors, number of forecasts), ordered by question.
@@ -679,6 +696,36 @@ mod tests {
             (width / (2.0 * 1.959964 * sd) - 1.0).abs() < 0.05,
             "{width} {sd}"
         );
+    }
+
+    /// Exactly k draws, each in 0..k, evenly spread: over 2,000 calls with
+    /// k = 7 every value's count is within 5 standard deviations of 2,000,
+    /// and the chi-square statistic is below its 0.999 quantile (22.46, 6 df).
+    #[test]
+    fn uniform_draws_are_k_in_range_and_even() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(11);
+        let k = 7;
+        let mut counts = [0u64; 7];
+        for _ in 0..2000 {
+            let mut drawn = 0;
+            draw_uniform(&mut rng, k, |i| {
+                counts[i] += 1;
+                drawn += 1;
+            });
+            assert_eq!(drawn, k);
+        }
+        let expect = 2000.0;
+        let sd = (14000.0 * (1.0 / 7.0) * (6.0 / 7.0) as f64).sqrt();
+        let chi: f64 = counts
+            .iter()
+            .map(|&c| {
+                assert!((c as f64 - expect).abs() < 5.0 * sd, "{counts:?}");
+                (c as f64 - expect).powi(2) / expect
+            })
+            .sum();
+        assert!(chi < 22.46, "{chi} {counts:?}");
+        // One question: always 0.
+        draw_uniform(&mut rng, 1, |i| assert_eq!(i, 0));
     }
 
     #[test]
