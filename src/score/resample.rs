@@ -715,7 +715,7 @@ mod tests {
             assert_eq!(drawn, k);
         }
         let expect = 2000.0;
-        let sd: f64 = (14000.0 * (1.0 / 7.0) * (6.0 / 7.0)).sqrt();
+        let sd = (14000.0_f64 * (1.0 / 7.0) * (6.0 / 7.0)).sqrt();
         let chi: f64 = counts
             .iter()
             .map(|&c| {
