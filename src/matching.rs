@@ -72,6 +72,15 @@ impl Unscored {
         }
     }
 
+    /// Add another set of counts to these.
+    pub fn add(&mut self, other: &Unscored) {
+        self.pending += other.pending;
+        self.void += other.void;
+        self.made_after_close += other.made_after_close;
+        self.made_after_resolution += other.made_after_resolution;
+        self.not_binary += other.not_binary;
+    }
+
     pub fn total(&self) -> usize {
         self.pending
             + self.void

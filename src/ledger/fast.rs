@@ -906,40 +906,62 @@ pub fn match_scan(scan: &Scan, config: &MatchConfig) -> ScoredSet {
         .forecaster
         .as_ref()
         .map(|name| scan.forecasters.binary_search(name).ok().map(|i| i as u32));
-    let total = scan.len();
+    let forecasters = scan.forecasters.len();
     let mut set = ScoredSet {
-        status: vec![None; total],
+        status: vec![None; scan.len()],
         ..ScoredSet::default()
     };
-    let mut count = vec![0usize; scan.forecasters.len()];
-    let mut fi = 0usize;
+    // Each forecast's status, and the scored ones counted per forecaster:
+    // the parts side by side.
+    let mut slices = Vec::with_capacity(scan.parts.len());
+    let mut rest: &mut [Option<Status>] = &mut set.status;
     for part in &scan.parts {
-        for i in 0..part.p.len() {
-            let w = part.forecaster[i];
-            let at = fi;
-            fi += 1;
-            if only.is_some_and(|o| o != Some(w)) {
-                continue;
-            }
-            let qi = part.question[i] as usize;
-            let made_on = part.made_on[i];
-            let status = status_of(
-                made_on,
-                scan.questions.kind[qi],
-                scan.questions.closes_on[qi],
-                outcome[qi],
-                config.as_of,
-            );
-            if status == Status::Scored {
-                count[w as usize] += 1;
-            }
-            set.unscored.count(status);
-            set.status[at] = Some(status);
-        }
+        let (head, tail) = rest.split_at_mut(part.p.len());
+        slices.push(head);
+        rest = tail;
     }
+    let counted: Vec<(Vec<usize>, crate::matching::Unscored)> = scan
+        .parts
+        .par_iter()
+        .zip(slices)
+        .map(|(part, status)| {
+            let mut count = vec![0usize; forecasters];
+            let mut unscored = crate::matching::Unscored::default();
+            for (i, st) in status.iter_mut().enumerate() {
+                let w = part.forecaster[i];
+                if only.is_some_and(|o| o != Some(w)) {
+                    continue;
+                }
+                let qi = part.question[i] as usize;
+                let s = status_of(
+                    part.made_on[i],
+                    scan.questions.kind[qi],
+                    scan.questions.closes_on[qi],
+                    outcome[qi],
+                    config.as_of,
+                );
+                if s == Status::Scored {
+                    count[w as usize] += 1;
+                }
+                unscored.count(s);
+                *st = Some(s);
+            }
+            (count, unscored)
+        })
+        .collect();
+    let mut count = vec![0usize; forecasters];
+    for (c, u) in &counted {
+        for (a, b) in count.iter_mut().zip(c) {
+            *a += b;
+        }
+        set.unscored.add(u);
+    }
+    drop(counted);
     // Groups in name order (forecasters are numbered in that order), rows in
-    // ledger order within a group: a counting sort.
-    let mut start = vec![0usize; count.len()];
+    // ledger order within a group: a counting sort. The output is cut into
+    // runs of whole groups, one per thread; each thread reads every row and
+    // places those of its groups.
+    let mut start = vec![0usize; forecasters];
     let mut at = 0;
     for (w, &c) in count.iter().enumerate() {
         start[w] = at;
@@ -953,22 +975,52 @@ pub fn match_scan(scan: &Scan, config: &MatchConfig) -> ScoredSet {
     set.y = vec![false; at];
     set.question = vec![0; at];
     set.forecast = vec![0; at];
-    let mut fi = 0usize;
-    for part in &scan.parts {
-        for i in 0..part.p.len() {
-            if set.status[fi] == Some(Status::Scored) {
-                let w = part.forecaster[i] as usize;
-                let k = start[w];
-                start[w] += 1;
-                let q = part.question[i];
-                set.p[k] = part.p[i];
-                set.y[k] = matches!(outcome[q as usize], Some((_, OutcomeValue::Yes)));
-                set.question[k] = q;
-                set.forecast[k] = fi as u32;
-            }
-            fi += 1;
+    let threads = rayon::current_num_threads().max(1);
+    let mut cuts = vec![0usize];
+    for w in 0..forecasters {
+        if start[w] * threads >= at * cuts.len() && w > *cuts.last().unwrap_or(&0) {
+            cuts.push(w);
         }
     }
+    cuts.push(forecasters);
+    let mut runs = Vec::new();
+    let (mut p, mut y, mut q, mut f) = (
+        &mut set.p[..],
+        &mut set.y[..],
+        &mut set.question[..],
+        &mut set.forecast[..],
+    );
+    for c in cuts.windows(2) {
+        let (lo, hi) = (c[0], c[1]);
+        let len = count[lo..hi].iter().sum::<usize>();
+        let (p1, p2) = p.split_at_mut(len);
+        let (y1, y2) = y.split_at_mut(len);
+        let (q1, q2) = q.split_at_mut(len);
+        let (f1, f2) = f.split_at_mut(len);
+        runs.push((lo, hi, p1, y1, q1, f1));
+        (p, y, q, f) = (p2, y2, q2, f2);
+    }
+    let status = &set.status;
+    runs.into_par_iter().for_each(|(lo, hi, p, y, q, f)| {
+        let base = start.get(lo).copied().unwrap_or(0);
+        let mut next: Vec<usize> = start[lo..hi].iter().map(|s| s - base).collect();
+        let mut fi = 0usize;
+        for part in &scan.parts {
+            for i in 0..part.p.len() {
+                let w = part.forecaster[i] as usize;
+                if w >= lo && w < hi && status[fi + i] == Some(Status::Scored) {
+                    let k = next[w - lo];
+                    next[w - lo] += 1;
+                    let qi = part.question[i];
+                    p[k] = part.p[i];
+                    y[k] = matches!(outcome[qi as usize], Some((_, OutcomeValue::Yes)));
+                    q[k] = qi;
+                    f[k] = (fi + i) as u32;
+                }
+            }
+            fi += part.p.len();
+        }
+    });
     set
 }
 
