@@ -279,16 +279,18 @@ fn scan_unlocked(root: &Path) -> Result<Option<Scan>> {
     let Some(questions) = read_questions(&root.join(&questions_file), &questions_file)? else {
         return Ok(None);
     };
+    phases.push(("questions", t0.elapsed()));
     let Some(qindex) = QuestionIndex::new(&questions) else {
         return Ok(None);
     };
+    phases.push(("question index", t0.elapsed()));
     let mut outcome = vec![None; questions.len()];
     for rel in &outcome_files {
         if read_outcomes(&root.join(rel), rel, &questions, &qindex, &mut outcome)?.is_none() {
             return Ok(None);
         }
     }
-    phases.push(("questions, outcomes, settings", t0.elapsed()));
+    phases.push(("outcomes", t0.elapsed()));
     let ctx = Ctx {
         ledger: &ledger,
         qindex,
@@ -977,8 +979,8 @@ pub fn match_scan(scan: &Scan, config: &MatchConfig) -> ScoredSet {
     set.forecast = vec![0; at];
     let threads = rayon::current_num_threads().max(1);
     let mut cuts = vec![0usize];
-    for w in 0..forecasters {
-        if start[w] * threads >= at * cuts.len() && w > *cuts.last().unwrap_or(&0) {
+    for (w, &s) in start.iter().enumerate() {
+        if s * threads >= at * cuts.len() && w > *cuts.last().unwrap_or(&0) {
             cuts.push(w);
         }
     }
