@@ -284,26 +284,38 @@ fn scan_unlocked(root: &Path) -> Result<Option<Scan>> {
         return Ok(None);
     };
     phases.push(("question index", t0.elapsed()));
-    let mut outcome = vec![None; questions.len()];
-    for rel in &outcome_files {
-        if read_outcomes(&root.join(rel), rel, &questions, &qindex, &mut outcome)?.is_none() {
-            return Ok(None);
-        }
-    }
-    phases.push(("outcomes", t0.elapsed()));
     let ctx = Ctx {
         ledger: &ledger,
         qindex,
         binary: questions.kind.iter().map(|&k| k == Kind::Binary).collect(),
     };
-    let mut raw: Vec<RawPart> = Vec::new();
-    for rel in &batches {
-        match read_batch(&root.join(rel), rel, &ctx)? {
-            Some(parts) => raw.extend(parts),
-            None => return Ok(None),
-        }
-    }
-    phases.push(("forecast batches", t0.elapsed()));
+    // Outcomes are not needed to read forecasts: both side by side.
+    let (outcome, raw) = rayon::join(
+        || -> Result<Option<Vec<Option<(NaiveDate, OutcomeValue)>>>> {
+            let mut outcome = vec![None; questions.len()];
+            for rel in &outcome_files {
+                let abs = root.join(rel);
+                if read_outcomes(&abs, rel, &questions, &ctx.qindex, &mut outcome)?.is_none() {
+                    return Ok(None);
+                }
+            }
+            Ok(Some(outcome))
+        },
+        || -> Result<Option<Vec<RawPart>>> {
+            let mut raw: Vec<RawPart> = Vec::new();
+            for rel in &batches {
+                match read_batch(&root.join(rel), rel, &ctx)? {
+                    Some(parts) => raw.extend(parts),
+                    None => return Ok(None),
+                }
+            }
+            Ok(Some(raw))
+        },
+    );
+    let (Some(outcome), Some(mut raw)) = (outcome?, raw?) else {
+        return Ok(None);
+    };
+    phases.push(("outcomes and forecast batches", t0.elapsed()));
     // Forecast ids must be unique: sort the hashes and look for neighbours.
     // Two ids with one hash (a duplicate, or a one-in-10^12 collision) send
     // the ledger to the full loader, which compares the ids themselves.
