@@ -361,6 +361,38 @@ proptest::proptest! {
         edits in proptest::collection::vec((0usize..3, 0.0f64..1.0, 0usize..24, 0u8..3), 1..4)
     ) {
         let w = Workdir::fixture("clean");
+        mutate_and_compare(&w, edits)?;
+    }
+
+    /// The same on a batch without quote characters (read line by line,
+    /// not by the csv crate's reader), edited in the batch only.
+    #[test]
+    fn mutated_quote_free_batches_are_read_alike_or_left_to_the_full_loader(
+        edits in proptest::collection::vec((1usize..2, 0.0f64..1.0, 0usize..24, 0u8..3), 1..4)
+    ) {
+        let w = quote_free_clean();
+        mutate_and_compare(&w, edits)?;
+    }
+}
+
+/// The clean fixture with its one quoted cell unquoted: the fast path reads
+/// its batch line by line.
+fn quote_free_clean() -> Workdir {
+    let w = Workdir::fixture("clean");
+    let text = w.read(FILES[1]).replace("\"it is \"\"likely\"\", she said\"", "it is likely she said");
+    assert!(!text.contains('"'));
+    w.write(FILES[1], &text);
+    w
+}
+
+/// Apply edits (file, where, token, insert / replace / remove) and check
+/// that the fast path either leaves the ledger to the full loader or reads
+/// it exactly alike.
+fn mutate_and_compare(
+    w: &Workdir,
+    edits: Vec<(usize, f64, usize, u8)>,
+) -> Result<(), proptest::test_runner::TestCaseError> {
+    {
         for (file, at, token, op) in edits {
             let path = w.file(FILES[file]);
             let mut bytes = std::fs::read(&path).unwrap();
@@ -380,6 +412,45 @@ proptest::proptest! {
             for c in [MatchConfig::default(), MatchConfig { as_of: chrono::NaiveDate::from_ymd_opt(2019, 6, 15), forecaster: None }] {
                 proptest::prop_assert!(fast::match_scan(&scan, &c) == match_forecasts(&full, &c));
             }
+        }
+    }
+    Ok(())
+}
+
+/// Cases the line reader must read as the csv crate's reader does: blank
+/// lines, lines of blank cells, blank cells past the header's width, cells
+/// with Unicode or ASCII blanks around them, a last line without a line
+/// end, Windows line ends. And cases it hands over: a lone carriage return
+/// and a quote character.
+#[test]
+fn the_line_reader_reads_what_the_csv_reader_reads() {
+    let base = quote_free_clean();
+    let text = base.read(FILES[1]);
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let header = lines.remove(0);
+    let cases = [
+        format!("{header}\n\n{}\n   \n,,,,\n{}", lines.join("\n"), ""),
+        format!("{header}\n{},, ,\t", lines.join(",,\n")),
+        format!(
+            "{header}\n{}",
+            lines.join("\n").replace(",0.", ",\u{a0}0.").replace(",Ann,", ", Ann\u{b},")
+        ),
+        format!("{header}\r\n{}\r\n\r\n", lines.join("\r\n")),
+    ];
+    for (i, case) in cases.iter().enumerate() {
+        let w = quote_free_clean();
+        w.write(FILES[1], case);
+        same_as_full_loader(w.path());
+        let scan = fast::scan(w.path()).unwrap().unwrap();
+        assert_eq!(scan.len(), lines.len(), "case {i}");
+    }
+    // A lone carriage return or a quote: the csv reader takes over (and
+    // the full loader for the lone carriage return, which ends a row there).
+    for (from, to) in [(",0.8,", ",0.8,\r"), ("she said", "she \"said\"")] {
+        let w = quote_free_clean();
+        w.write(FILES[1], &text.replacen(from, to, 1));
+        if fast::scan(w.path()).unwrap().is_some() {
+            same_as_full_loader(w.path());
         }
     }
 }

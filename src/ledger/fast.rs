@@ -47,6 +47,9 @@ pub struct Part {
     pub p: Vec<f64>,
 }
 
+/// A question's outcome (date and value), if any.
+pub type Outcome = Option<(NaiveDate, OutcomeValue)>;
+
 /// A clean ledger read for scoring.
 #[derive(Debug)]
 pub struct Scan {
@@ -55,7 +58,7 @@ pub struct Scan {
     pub ledger: Ledger,
     pub questions: Questions,
     /// Each question's outcome (date and value), if any.
-    pub outcome: Vec<Option<(NaiveDate, OutcomeValue)>>,
+    pub outcome: Vec<Outcome>,
     /// Forecaster names in byte order.
     pub forecasters: Vec<String>,
     pub parts: Vec<Part>,
@@ -291,7 +294,7 @@ fn scan_unlocked(root: &Path) -> Result<Option<Scan>> {
     };
     // Outcomes are not needed to read forecasts: both side by side.
     let (outcome, raw) = rayon::join(
-        || -> Result<Option<Vec<Option<(NaiveDate, OutcomeValue)>>>> {
+        || -> Result<Option<Vec<Outcome>>> {
             let mut outcome = vec![None; questions.len()];
             for rel in &outcome_files {
                 let abs = root.join(rel);
@@ -644,32 +647,48 @@ fn read_batch(abs: &Path, rel: &Path, ctx: &Ctx) -> Result<Option<Vec<RawPart>>>
         direction: t.col("direction"),
         option: t.col("option"),
     };
-    // Where to split: at line ends, and only if no quote character can make
-    // a line end part of a field.
+    // Split at line ends and read each part line by line; if a part holds
+    // a quote character (a line end could then be inside a field) or a lone
+    // carriage return, read the file again with the csv crate's reader, in
+    // parts only if it has no quote character at all.
     let threads = rayon::current_num_threads().max(1) as u64;
-    let mut ranges = vec![(body, len)];
-    if threads > 1 && len - body > SPLIT_BYTES && !has_quote(abs, body, len)? {
-        let mut cuts = vec![body];
-        for k in 1..threads {
-            let at = body + (len - body) * k / threads;
-            let cut = next_line_start(&mut file, at, len)?;
-            if cut > *cuts.last().unwrap_or(&body) && cut < len {
-                cuts.push(cut);
-            }
+    let split = threads > 1 && len - body > SPLIT_BYTES;
+    let ranges = match split {
+        // Two parts a thread: the outcomes are read beside them.
+        true => line_ranges(&mut file, body, len, 2 * threads)?,
+        false => vec![(body, len)],
+    };
+    let lines: Vec<Result<Option<Lines>>> = ranges
+        .par_iter()
+        .map(|&(from, to)| {
+            let Some(reader) = part_reader(abs, from, to)? else {
+                return Ok(None);
+            };
+            read_lines(reader, cols, ctx, (to - from) as usize).map(Some)
+        })
+        .collect();
+    let mut out = Vec::with_capacity(lines.len());
+    let mut csv = false;
+    for l in lines {
+        match l? {
+            Some(Lines::Read(part)) => out.push(part),
+            Some(Lines::Csv) => csv = true,
+            Some(Lines::Invalid) | None => {}
         }
-        cuts.push(len);
-        ranges = cuts.windows(2).map(|w| (w[0], w[1])).collect();
     }
+    if !csv {
+        return Ok((out.len() == ranges.len()).then_some(out));
+    }
+    let ranges = match split && !has_quote(abs, body, len)? {
+        true => ranges,
+        false => vec![(body, len)],
+    };
     let parts: Vec<Result<Option<RawPart>>> = ranges
         .par_iter()
         .map(|&(from, to)| {
-            let mut f = File::open(abs)?;
-            // A part's reader would drop a byte order mark at its start.
-            if bom_at(&mut f, from)? {
+            let Some(reader) = part_reader(abs, from, to)? else {
                 return Ok(None);
-            }
-            f.seek(SeekFrom::Start(from))?;
-            let reader = BufReader::with_capacity(1 << 20, f.take(to - from));
+            };
             Ok(read_rows(reader, cols, ctx, (to - from) as usize))
         })
         .collect();
@@ -681,6 +700,32 @@ fn read_batch(abs: &Path, rel: &Path, ctx: &Ctx) -> Result<Option<Vec<RawPart>>>
         }
     }
     Ok(Some(out))
+}
+
+/// `body..len` cut into `parts` ranges at line ends.
+fn line_ranges(file: &mut File, body: u64, len: u64, parts: u64) -> Result<Vec<(u64, u64)>> {
+    let mut cuts = vec![body];
+    for k in 1..parts {
+        let at = body + (len - body) * k / parts;
+        let cut = next_line_start(file, at, len)?;
+        if cut > *cuts.last().unwrap_or(&body) && cut < len {
+            cuts.push(cut);
+        }
+    }
+    cuts.push(len);
+    Ok(cuts.windows(2).map(|w| (w[0], w[1])).collect())
+}
+
+/// A buffered reader of bytes `from..to` of the file, or `None` when they
+/// start with a byte order mark (a reader starting there would drop it,
+/// while the full loader keeps it as field content).
+fn part_reader(abs: &Path, from: u64, to: u64) -> Result<Option<impl Read + use<>>> {
+    let mut f = File::open(abs)?;
+    if bom_at(&mut f, from)? {
+        return Ok(None);
+    }
+    f.seek(SeekFrom::Start(from))?;
+    Ok(Some(BufReader::with_capacity(1 << 20, f.take(to - from))))
 }
 
 /// Whether the bytes `from..to` of the file hold a quote character.
@@ -743,38 +788,240 @@ fn cell(rec: &csv::ByteRecord, col: Option<usize>) -> Option<&str> {
     }
 }
 
-/// Read rows into a part; `None` as soon as a row is not plainly valid.
+/// Read rows into a part with the csv crate; `None` as soon as a row is not
+/// plainly valid.
 fn read_rows(reader: impl Read, cols: Cols, ctx: &Ctx, bytes: usize) -> Option<RawPart> {
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .from_reader(reader);
     let mut rec = csv::ByteRecord::new();
-    let mut out = RawPart::default();
-    // About 50 bytes a row in typical batches: reserve once.
-    let guess = bytes / 48;
-    out.part.question.reserve(guess);
-    out.part.forecaster.reserve(guess);
-    out.part.made_on.reserve(guess);
-    out.part.p.reserve(guess);
-    out.hashes.reserve(guess);
-    let mut who: FxHashMap<String, u32> = FxHashMap::default();
-    let mut phrases: FxHashMap<String, f64> = FxHashMap::default();
-    let lexicon = &ctx.ledger.lexicon;
-    let mut pending = Pending::new();
+    let mut rows = RowReader::new(cols, ctx, bytes);
     while next_row(&mut rdr, &mut rec, cols.width)? {
-        let id = cell(&rec, Some(cols.id))?;
-        if id.is_empty() || id.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        rows.row(|c| cell(&rec, c))?;
+    }
+    rows.finish()
+}
+
+/// What [`read_lines`] made of a part.
+enum Lines {
+    Read(RawPart),
+    /// A row that is not plainly valid: the ledger is for the full loader.
+    Invalid,
+    /// A quote character or a carriage return other than in a `\r\n` line
+    /// end: for the csv crate's reader.
+    Csv,
+}
+
+/// Bytes read at a time by [`read_lines`].
+const LINES_CHUNK: usize = 4 << 20;
+
+/// Read rows into a part line by line, with fields cut at commas: the csv
+/// crate's reading of text with no quote character and no carriage return
+/// but in `\r\n` (it answers [`Lines::Csv`] on any), at a fraction of the
+/// cost. Lines that are empty or hold only blank cells are skipped, as the
+/// csv reader and [`plain_row`] skip them.
+fn read_lines(mut reader: impl Read, cols: Cols, ctx: &Ctx, bytes: usize) -> Result<Lines> {
+    let mut rows = RowReader::new(cols, ctx, bytes);
+    let mut buf: Vec<u8> = Vec::with_capacity(LINES_CHUNK + (64 << 10));
+    let mut fields: Vec<(usize, usize)> = Vec::with_capacity(cols.width + 1);
+    loop {
+        let seen = buf.len();
+        let got = (&mut reader)
+            .take(LINES_CHUNK as u64)
+            .read_to_end(&mut buf)?;
+        if memchr::memchr(b'"', &buf[seen..]).is_some() {
+            return Ok(Lines::Csv);
+        }
+        let end = match got {
+            0 => buf.len(),
+            _ => match memchr::memrchr(b'\n', &buf) {
+                Some(i) => i + 1,
+                // A line longer than a chunk: read on.
+                None => continue,
+            },
+        };
+        // Whole lines: UTF-8 as a whole is UTF-8 cell by cell (commas and
+        // line ends are ASCII); a line that is not is not a valid row.
+        let Ok(text) = std::str::from_utf8(&buf[..end]) else {
+            return Ok(Lines::Invalid);
+        };
+        let bytes = text.as_bytes();
+        let crs = memchr::memchr_iter(b'\r', bytes).count();
+        if crs > 0 && memchr::memmem::find_iter(bytes, b"\r\n").count() != crs {
+            return Ok(Lines::Csv);
+        }
+        let mut take = |line: usize, stop: usize, fields: &mut Vec<(usize, usize)>| {
+            // Every carriage return is in a "\r\n": drop it.
+            let stop = if stop > line && bytes[stop - 1] == b'\r' {
+                stop - 1
+            } else {
+                stop
+            };
+            let last = fields.last().map_or(line, |f| f.1 + 1);
+            fields.push((last, stop));
+            if stop == line {
+                return Some(());
+            }
+            let blank =
+                |&(a, b): &(usize, usize)| bytes[a..b].iter().all(|c| c.is_ascii_whitespace());
+            if fields.iter().all(blank) {
+                return Some(());
+            }
+            if fields.len() < cols.width || !fields[cols.width..].iter().all(blank) {
+                return None;
+            }
+            rows.row(|c| {
+                Some(match c.and_then(|c| fields.get(c)) {
+                    Some(&(a, b)) => trim(&text[a..b]),
+                    None => "",
+                })
+            })
+        };
+        let mut line = 0;
+        fields.clear();
+        for i in memchr::memchr2_iter(b',', b'\n', bytes) {
+            if bytes[i] == b',' {
+                let last = fields.last().map_or(line, |f| f.1 + 1);
+                fields.push((last, i));
+                continue;
+            }
+            if take(line, i, &mut fields).is_none() {
+                return Ok(Lines::Invalid);
+            }
+            fields.clear();
+            line = i + 1;
+        }
+        // The last line of the part, without a line end.
+        if line < end && take(line, end, &mut fields).is_none() {
+            return Ok(Lines::Invalid);
+        }
+        if got == 0 {
+            break;
+        }
+        buf.drain(..end);
+    }
+    Ok(match rows.finish() {
+        Some(part) => Lines::Read(part),
+        None => Lines::Invalid,
+    })
+}
+
+/// A forecast id as the full loader accepts it: not empty, and no
+/// whitespace or control character (for ASCII: every byte above the space
+/// and not DEL).
+fn plain_id(id: &str) -> bool {
+    if id.is_ascii() {
+        !id.is_empty() && id.bytes().all(|b| b > b' ' && b != 0x7f)
+    } else {
+        !id.chars().any(|c| c.is_whitespace() || c.is_control())
+    }
+}
+
+/// [`parse_iso_date`] with the dates of 1900-2099 remembered once read (a
+/// ledger's forecasts fall on a few thousand days).
+struct Dates {
+    /// By ((year - 1900) * 12 + month - 1) * 32 + day.
+    seen: Vec<Option<NaiveDate>>,
+}
+
+impl Default for Dates {
+    fn default() -> Dates {
+        Dates {
+            seen: vec![None; 200 * 12 * 32],
+        }
+    }
+}
+
+impl Dates {
+    fn parse(&mut self, s: &str) -> Option<NaiveDate> {
+        let b = s.as_bytes();
+        let digits = |r: std::ops::Range<usize>| {
+            b[r].iter().try_fold(0usize, |a, &c| {
+                c.is_ascii_digit().then(|| a * 10 + (c - b'0') as usize)
+            })
+        };
+        let slot = match b {
+            [_, _, _, _, b'-', _, _, b'-', _, _] => {
+                match (digits(0..4), digits(5..7), digits(8..10)) {
+                    (Some(y @ 1900..=2099), Some(m @ 1..=12), Some(d @ 1..=31)) => {
+                        Some(((y - 1900) * 12 + m - 1) * 32 + d)
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        if let Some(Some(date)) = slot.map(|i| self.seen[i]) {
+            return Some(date);
+        }
+        let date = parse_iso_date(s).ok()?;
+        if let Some(i) = slot {
+            self.seen[i] = Some(date);
+        }
+        Some(date)
+    }
+}
+
+/// `str::trim`, with a shortcut for a cell that starts and ends with an
+/// ASCII character that is not blank (most cells).
+fn trim(s: &str) -> &str {
+    match s.as_bytes() {
+        [a, .., b] | [a @ b] if a.is_ascii_graphic() && b.is_ascii_graphic() => s,
+        _ => s.trim(),
+    }
+}
+
+/// Checks forecast rows one at a time and keeps them in columns.
+struct RowReader<'a> {
+    cols: Cols,
+    ctx: &'a Ctx<'a>,
+    out: RawPart,
+    who: FxHashMap<String, u32>,
+    phrases: FxHashMap<String, f64>,
+    pending: Pending,
+    dates: Dates,
+}
+
+impl<'a> RowReader<'a> {
+    fn new(cols: Cols, ctx: &'a Ctx<'a>, bytes: usize) -> RowReader<'a> {
+        let mut out = RawPart::default();
+        // About 50 bytes a row in typical batches: reserve once.
+        let guess = bytes / 48;
+        out.part.question.reserve(guess);
+        out.part.forecaster.reserve(guess);
+        out.part.made_on.reserve(guess);
+        out.part.p.reserve(guess);
+        out.hashes.reserve(guess);
+        RowReader {
+            cols,
+            ctx,
+            out,
+            who: FxHashMap::default(),
+            phrases: FxHashMap::default(),
+            pending: Pending::new(),
+            dates: Dates::default(),
+        }
+    }
+
+    /// Check one row and keep it; `cell` gives a column's trimmed text
+    /// ("" for a column the row lacks; `None` if not UTF-8). `None` when the
+    /// row is not plainly valid.
+    fn row<'r>(&mut self, cell: impl Fn(Option<usize>) -> Option<&'r str>) -> Option<()> {
+        let (cols, ctx) = (self.cols, self.ctx);
+        let id = cell(Some(cols.id))?;
+        if !plain_id(id) {
             return None;
         }
-        let question = cell(&rec, Some(cols.question))?;
-        let has_option = !cell(&rec, cols.option)?.is_empty();
+        let question = cell(Some(cols.question))?;
+        let has_option = !cell(cols.option)?.is_empty();
         // Short ids are looked up a batch at a time (see `get_many`), longer
         // ones now.
         let q = match pack(question) {
             Some(key) => {
+                let pending = &mut self.pending;
                 pending.keys[pending.len] = key;
-                pending.rows[pending.len] = out.part.question.len() as u32;
+                pending.rows[pending.len] = self.out.part.question.len() as u32;
                 pending.option[pending.len] = has_option;
                 pending.len += 1;
                 0
@@ -787,30 +1034,31 @@ fn read_rows(reader: impl Read, cols: Cols, ctx: &Ctx, bytes: usize) -> Option<R
                 q
             }
         };
-        let name = cell(&rec, Some(cols.forecaster))?;
+        let name = cell(Some(cols.forecaster))?;
         if name.is_empty() {
             return None;
         }
-        let made_on = parse_iso_date(cell(&rec, Some(cols.made_on))?).ok()?;
-        let direction = match cell(&rec, cols.direction)? {
+        let made_on = self.dates.parse(cell(Some(cols.made_on))?)?;
+        let direction = match cell(cols.direction)? {
             "" | "yes" => Direction::Yes,
             "no" => Direction::No,
             other => Direction::parse(other).ok()?,
         };
-        let number = cell(&rec, cols.probability)?;
+        let number = cell(cols.probability)?;
         let p = if !number.is_empty() {
             match plain_decimal(number) {
                 Some(v) => crate::model::Probability::new(v).ok()?,
                 None => parse_probability(number).ok()?,
             }
         } else {
-            let phrase = cell(&rec, cols.verbal)?;
-            let point = match phrases.get(phrase) {
+            let phrase = cell(cols.verbal)?;
+            let point = match self.phrases.get(phrase) {
                 Some(&v) => v,
                 None => {
                     let (p, _) =
-                        super::resolve_probability("", phrase, Direction::Yes, lexicon).ok()?;
-                    phrases.insert(phrase.to_string(), p.get());
+                        super::resolve_probability("", phrase, Direction::Yes, &ctx.ledger.lexicon)
+                            .ok()?;
+                    self.phrases.insert(phrase.to_string(), p.get());
                     p.get()
                 }
             };
@@ -820,26 +1068,33 @@ fn read_rows(reader: impl Read, cols: Cols, ctx: &Ctx, bytes: usize) -> Option<R
             Direction::Yes => p,
             Direction::No => p.complement(),
         };
-        let w = match who.get(name) {
+        let w = match self.who.get(name) {
             Some(&w) => w,
             None => {
-                let w = out.names.len() as u32;
-                out.names.push(name.to_string());
-                who.insert(name.to_string(), w);
+                let w = self.out.names.len() as u32;
+                self.out.names.push(name.to_string());
+                self.who.insert(name.to_string(), w);
                 w
             }
         };
+        let out = &mut self.out;
         out.hashes.push(FxBuildHasher.hash_one(id));
         out.part.question.push(q);
         out.part.forecaster.push(w);
         out.part.made_on.push(made_on);
         out.part.p.push(p.get());
-        if pending.len == LOOKUP_BATCH {
-            pending.resolve(ctx, &mut out.part.question)?;
+        if self.pending.len == LOOKUP_BATCH {
+            self.pending.resolve(ctx, &mut out.part.question)?;
         }
+        Some(())
     }
-    pending.resolve(ctx, &mut out.part.question)?;
-    Some(out)
+
+    /// The part, once the last look-ups are done.
+    fn finish(mut self) -> Option<RawPart> {
+        self.pending
+            .resolve(self.ctx, &mut self.out.part.question)?;
+        Some(self.out)
+    }
 }
 
 /// Rows of a part waiting for their question look-up.
