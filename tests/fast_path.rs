@@ -379,7 +379,10 @@ proptest::proptest! {
 /// its batch line by line.
 fn quote_free_clean() -> Workdir {
     let w = Workdir::fixture("clean");
-    let text = w.read(FILES[1]).replace("\"it is \"\"likely\"\", she said\"", "it is likely she said");
+    let text = w.read(FILES[1]).replace(
+        "\"it is \"\"likely\"\", she said\"",
+        "it is likely she said",
+    );
     assert!(!text.contains('"'));
     w.write(FILES[1], &text);
     w
@@ -399,9 +402,18 @@ fn mutate_and_compare(
             let i = ((bytes.len() as f64) * at) as usize;
             let token = TOKENS[token];
             match op {
-                0 => { bytes.splice(i..i, token.iter().copied()); }
-                1 => { let end = (i + token.len().max(1)).min(bytes.len()); bytes.splice(i..end, token.iter().copied()); }
-                _ => { if i < bytes.len() { bytes.remove(i); } }
+                0 => {
+                    bytes.splice(i..i, token.iter().copied());
+                }
+                1 => {
+                    let end = (i + token.len().max(1)).min(bytes.len());
+                    bytes.splice(i..end, token.iter().copied());
+                }
+                _ => {
+                    if i < bytes.len() {
+                        bytes.remove(i);
+                    }
+                }
             }
             std::fs::write(&path, bytes).unwrap();
         }
@@ -409,7 +421,13 @@ fn mutate_and_compare(
             let full = ledger::open(w.path()).unwrap();
             proptest::prop_assert_eq!(full.errors(), 0);
             proptest::prop_assert_eq!(scan.warnings, full.diagnostics.len());
-            for c in [MatchConfig::default(), MatchConfig { as_of: chrono::NaiveDate::from_ymd_opt(2019, 6, 15), forecaster: None }] {
+            for c in [
+                MatchConfig::default(),
+                MatchConfig {
+                    as_of: chrono::NaiveDate::from_ymd_opt(2019, 6, 15),
+                    forecaster: None,
+                },
+            ] {
                 proptest::prop_assert!(fast::match_scan(&scan, &c) == match_forecasts(&full, &c));
             }
         }
@@ -433,7 +451,10 @@ fn the_line_reader_reads_what_the_csv_reader_reads() {
         format!("{header}\n{},, ,\t", lines.join(",,\n")),
         format!(
             "{header}\n{}",
-            lines.join("\n").replace(",0.", ",\u{a0}0.").replace(",Ann,", ", Ann\u{b},")
+            lines
+                .join("\n")
+                .replace(",0.", ",\u{a0}0.")
+                .replace(",Ann,", ", Ann\u{b},")
         ),
         format!("{header}\r\n{}\r\n\r\n", lines.join("\r\n")),
     ];
