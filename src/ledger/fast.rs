@@ -319,19 +319,17 @@ fn scan_unlocked(root: &Path) -> Result<Option<Scan>> {
         return Ok(None);
     };
     phases.push(("outcomes and forecast batches", t0.elapsed()));
-    // Forecast ids must be unique: sort the hashes and look for neighbours.
-    // Two ids with one hash (a duplicate, or a one-in-10^12 collision) send
-    // the ledger to the full loader, which compares the ids themselves.
-    let mut hashes: Vec<u64> = Vec::with_capacity(raw.iter().map(|r| r.hashes.len()).sum());
-    for r in &mut raw {
-        hashes.append(&mut r.hashes);
-        r.hashes = Vec::new();
-    }
-    hashes.par_sort_unstable();
-    if hashes.windows(2).any(|w| w[0] == w[1]) {
+    // Forecast ids must be unique. Two ids with one hash (a duplicate, or a
+    // one-in-10^12 collision) send the ledger to the full loader, which
+    // compares the ids themselves.
+    let lists: Vec<&[u64]> = raw.iter().map(|r| r.hashes.as_slice()).collect();
+    if any_equal(&lists) {
         return Ok(None);
     }
-    drop(hashes);
+    drop(lists);
+    for r in &mut raw {
+        r.hashes = Vec::new();
+    }
     phases.push(("duplicate-id check", t0.elapsed()));
     // Forecasters numbered in name order across all parts.
     let mut forecasters: Vec<String> = raw.iter().flat_map(|r| r.names.iter().cloned()).collect();
@@ -374,6 +372,68 @@ fn scan_unlocked(root: &Path) -> Result<Option<Scan>> {
         warnings,
         phases,
     }))
+}
+
+/// Whether two of the values are equal. The values (uniform hashes) are
+/// sorted into 256 buckets by their top byte, and each bucket is checked
+/// with a table of its own, small enough for a core's cache; buckets are
+/// checked in parallel.
+fn any_equal(lists: &[&[u64]]) -> bool {
+    let mut start = [0usize; 257];
+    for list in lists {
+        for &h in *list {
+            start[(h >> 56) as usize + 1] += 1;
+        }
+    }
+    for b in 0..256 {
+        start[b + 1] += start[b];
+    }
+    let mut fill = start;
+    let mut sorted = vec![0u64; start[256]];
+    for list in lists {
+        for &h in *list {
+            let slot = &mut fill[(h >> 56) as usize];
+            sorted[*slot] = h;
+            *slot += 1;
+        }
+    }
+    let mut buckets = Vec::with_capacity(256);
+    let mut rest: &[u64] = &sorted;
+    for b in 0..256 {
+        let (head, tail) = rest.split_at(start[b + 1] - start[b]);
+        buckets.push(head);
+        rest = tail;
+    }
+    buckets.into_par_iter().any(|bucket| {
+        // Open addressing at most half full, keyed by the next bits; a
+        // stored value is never 0 here (0 marks an empty slot; a 0 hash is
+        // compared on its own).
+        let size = (2 * bucket.len()).next_power_of_two().max(16);
+        let mut table = vec![0u64; size];
+        let shift = 64 - size.trailing_zeros();
+        let mut zero = false;
+        for &h in bucket {
+            if h == 0 {
+                if zero {
+                    return true;
+                }
+                zero = true;
+                continue;
+            }
+            let mut s = ((h << 8) >> shift) as usize;
+            loop {
+                match table[s] {
+                    0 => {
+                        table[s] = h;
+                        break;
+                    }
+                    v if v == h => return true,
+                    _ => s = (s + 1) & (size - 1),
+                }
+            }
+        }
+        false
+    })
 }
 
 /// Batches below this size are read by one thread.
@@ -1306,6 +1366,33 @@ mod tests {
             q.closes_on.push(NaiveDate::MIN);
         }
         q
+    }
+
+    /// Equal values are found wherever they are (same list or not, same
+    /// bucket or a full one), and distinct values are never reported.
+    #[test]
+    fn any_equal_finds_exactly_the_repeats() {
+        let mut x: u64 = 77;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let a: Vec<u64> = (0..50_000).map(|_| next()).collect();
+        let b: Vec<u64> = (0..30_000).map(|_| next()).collect();
+        // Many values in one bucket (same top byte).
+        let c: Vec<u64> = (0..5_000).map(|_| (next() >> 8) | (7 << 56)).collect();
+        assert!(!any_equal(&[&a, &b, &c]));
+        assert!(!any_equal(&[]));
+        assert!(!any_equal(&[&[0], &[1]]));
+        assert!(any_equal(&[&a, &b, &[b[29_999]]]));
+        assert!(any_equal(&[&a[..], &[a[0]], &b]));
+        assert!(any_equal(&[&c, &[c[4_321]]]));
+        assert!(any_equal(&[&[0, 5], &[0]]));
+        let mut d = a.clone();
+        d.push(a[12_345]);
+        assert!(any_equal(&[&d]));
     }
 
     /// Every id is found, one at a time and in batches; ids that differ by a
