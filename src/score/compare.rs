@@ -172,18 +172,43 @@ fn dense_pair_sums(scores: Vec<QuestionScores>) -> Vec<(usize, f64, u64, f64, u6
     for q in 0..questions {
         start[q + 1] += start[q];
     }
-    let mut fill = start.clone();
     // (forecaster, count, score sum): each pair's inner loop reads its
-    // question's entries one after another, with nothing to look up.
+    // question's entries one after another, with nothing to look up. Filled
+    // in parallel by runs of questions: each run's entries are one slice of
+    // the table, and each run takes its questions from every list in
+    // forecaster order (identical to one pass over the lists).
     let mut who: Vec<(u32, u32, f64)> = vec![(0, 0, 0.0); start[questions] as usize];
-    for (i, list) in scores.into_iter().enumerate() {
-        for (q, s, n) in list {
-            let slot = &mut fill[q as usize];
-            who[*slot as usize] = (i as u32, n, s);
-            *slot += 1;
+    let runs = 4 * rayon::current_num_threads().max(1);
+    let mut cuts = vec![0usize];
+    for (q, &at) in start.iter().enumerate().take(questions).skip(1) {
+        if at as usize * runs >= who.len() * cuts.len() && q > *cuts.last().unwrap_or(&0) {
+            cuts.push(q);
         }
     }
-    drop(fill);
+    cuts.push(questions);
+    let mut slices = Vec::with_capacity(cuts.len());
+    let mut rest: &mut [(u32, u32, f64)] = &mut who;
+    for w in cuts.windows(2) {
+        let (head, tail) = rest.split_at_mut((start[w[1]] - start[w[0]]) as usize);
+        slices.push((w[0], w[1], head));
+        rest = tail;
+    }
+    slices.into_par_iter().for_each(|(qa, qb, out)| {
+        let base = start[qa];
+        let mut fill: Vec<u32> = start[qa..qb].iter().map(|s| s - base).collect();
+        for (i, list) in scores.iter().enumerate() {
+            let from = list.partition_point(|e| (e.0 as usize) < qa);
+            for &(q, s, n) in &list[from..] {
+                if q as usize >= qb {
+                    break;
+                }
+                let slot = &mut fill[q as usize - qa];
+                out[*slot as usize] = (i as u32, n, s);
+                *slot += 1;
+            }
+        }
+    });
+    drop(scores);
     let mut sums = vec![(0usize, 0.0, 0u64, 0.0, 0u64); k * k];
     // Rows of the table (the first forecaster of a pair) are split among
     // threads in bands of about equal numbers of pairs; each band walks all
