@@ -219,11 +219,12 @@ pub fn corp_consistency_groups(
     let observed = g.mcb(&g.yes, &mut stack, None);
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     // The binomials are the same in every resample: tabulate each once.
-    let dists: Vec<DiscreteTable> =
+    let dists = Tables::new(
         g.p.iter()
             .zip(&g.n)
             .map(|(&p, &n)| DiscreteTable::binomial(n, p))
-            .collect();
+            .collect(),
+    );
     let mut draws = vec![0u64; g.p.len()];
     let mut at_least = 0usize;
     let mut values: Vec<Vec<f64>> = if band {
@@ -233,8 +234,8 @@ pub fn corp_consistency_groups(
     };
     let tol = 1e-12 * observed.abs().max(1e-300);
     for _ in 0..resamples {
-        for (k, d) in draws.iter_mut().zip(&dists) {
-            *k = d.sample(&mut rng);
+        for (t, k) in draws.iter_mut().enumerate() {
+            *k = dists.sample(t, &mut rng);
         }
         let m = g.mcb(&draws, &mut stack, band.then_some(&mut recal));
         if m >= observed - tol {
@@ -271,6 +272,40 @@ pub fn quantile_sorted(v: &[f64], q: f64) -> f64 {
     let lo = h.floor() as usize;
     let hi = h.ceil() as usize;
     v[lo] + (h - lo as f64) * (v[hi] - v[lo])
+}
+
+/// Several [`DiscreteTable`]s in one block of memory (columns one table
+/// after another), for loops that draw from each in turn: one less pointer
+/// to follow per draw, and the same draws as the tables themselves.
+struct Tables {
+    /// Per table: offset, first column, number of columns.
+    tables: Vec<(u64, u32, u32)>,
+    columns: Vec<(f64, u32)>,
+}
+
+impl Tables {
+    fn new(tables: Vec<DiscreteTable>) -> Tables {
+        let mut flat = Tables {
+            tables: Vec::with_capacity(tables.len()),
+            columns: Vec::with_capacity(tables.iter().map(|t| t.columns.len()).sum()),
+        };
+        for t in tables {
+            let at = flat.columns.len() as u32;
+            flat.tables.push((t.lo, at, t.columns.len() as u32));
+            flat.columns.extend_from_slice(&t.columns);
+        }
+        flat
+    }
+
+    #[inline(always)]
+    fn sample<R: Rng + ?Sized>(&self, t: usize, rng: &mut R) -> u64 {
+        let (lo, at, len) = self.tables[t];
+        DiscreteTable::draw(
+            lo,
+            &self.columns[at as usize..at as usize + len as usize],
+            rng,
+        )
+    }
 }
 
 /// Draws from a discrete distribution (binomial or Poisson) with an alias
@@ -384,16 +419,21 @@ impl DiscreteTable {
     }
 
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> u64 {
-        let x = rng.next_u64() as u128 * self.columns.len() as u128;
+        Self::draw(self.lo, &self.columns, rng)
+    }
+
+    /// One draw from the table with offset `lo` and these columns.
+    #[inline(always)]
+    fn draw<R: Rng + ?Sized>(lo: u64, columns: &[(f64, u32)], rng: &mut R) -> u64 {
+        let x = rng.next_u64() as u128 * columns.len() as u128;
         let column = (x >> 64) as usize;
         let u = ((x as u64) >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
-        let (threshold, alias) = self.columns[column];
-        self.lo
-            + if u < threshold {
-                column as u64
-            } else {
-                alias as u64
-            }
+        let (threshold, alias) = columns[column];
+        lo + if u < threshold {
+            column as u64
+        } else {
+            alias as u64
+        }
     }
 
     /// The distribution function the table draws from, on lo, lo + 1, ...
@@ -536,14 +576,14 @@ fn bootstrap_clusters(
         Method::Auto => Method::Direct,
         m => m,
     };
-    let poisson: Vec<DiscreteTable> = if method == Method::Multinomial {
+    let poisson = Tables::new(if method == Method::Multinomial {
         distinct
             .iter()
             .map(|&(_, _, c)| DiscreteTable::poisson(lambda * c as f64 / kf))
             .collect()
     } else {
         Vec::new()
-    };
+    });
     let pool = DiscreteTable::poisson(lambda * rare.len() as f64 / kf);
     let multinomial = method == Method::Multinomial;
     let (sums, sizes): (Vec<f64>, Vec<f64>) = if method == Method::Counts {
@@ -572,8 +612,8 @@ fn bootstrap_clusters(
                 loop {
                     (s, n) = (0.0, 0.0);
                     let mut drawn = 0u64;
-                    for (t, &(vs, vn, _)) in poisson.iter().zip(&distinct) {
-                        let m = t.sample(&mut rng);
+                    for (t, &(vs, vn, _)) in distinct.iter().enumerate() {
+                        let m = poisson.sample(t, &mut rng);
                         if m > 0 {
                             s += m as f64 * vs;
                             n += m as f64 * vn;
