@@ -59,13 +59,23 @@ pub fn log_score(p: &[f64], y: &[bool], clamp: f64) -> Option<(f64, usize)> {
     }
     let mut clamped = 0;
     let mut sum = 0.0;
+    // Forecasts take few distinct values: each logarithm is remembered in a
+    // small direct-mapped cache (same values, same order of addition). Every
+    // entry holds a value's bits and its logarithm, from the start: 0 and
+    // ln 0.
+    let mut cache = [(0.0f64.to_bits(), 0.0f64.ln()); 256];
     for (&p, &y) in p.iter().zip(y) {
         let pc = p.clamp(clamp, 1.0 - clamp);
         if pc != p {
             clamped += 1;
         }
         let q = if y { pc } else { 1.0 - pc };
-        sum -= q.ln();
+        let bits = q.to_bits();
+        let slot = &mut cache[(bits.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize];
+        if slot.0 != bits {
+            *slot = (bits, q.ln());
+        }
+        sum -= slot.1;
     }
     Some((sum / p.len() as f64, clamped))
 }
