@@ -714,8 +714,7 @@ fn read_batch(abs: &Path, rel: &Path, ctx: &Ctx) -> Result<Option<Vec<RawPart>>>
     let threads = rayon::current_num_threads().max(1) as u64;
     let split = threads > 1 && len - body > SPLIT_BYTES;
     let ranges = match split {
-        // Two parts a thread: the outcomes are read beside them.
-        true => line_ranges(&mut file, body, len, 2 * threads)?,
+        true => line_ranges(&mut file, body, len, threads)?,
         false => vec![(body, len)],
     };
     let lines: Vec<Result<Option<Lines>>> = ranges
@@ -749,6 +748,7 @@ fn read_batch(abs: &Path, rel: &Path, ctx: &Ctx) -> Result<Option<Vec<RawPart>>>
             let Some(reader) = part_reader(abs, from, to)? else {
                 return Ok(None);
             };
+            let reader = BufReader::with_capacity(1 << 20, reader);
             Ok(read_rows(reader, cols, ctx, (to - from) as usize))
         })
         .collect();
@@ -776,16 +776,16 @@ fn line_ranges(file: &mut File, body: u64, len: u64, parts: u64) -> Result<Vec<(
     Ok(cuts.windows(2).map(|w| (w[0], w[1])).collect())
 }
 
-/// A buffered reader of bytes `from..to` of the file, or `None` when they
-/// start with a byte order mark (a reader starting there would drop it,
-/// while the full loader keeps it as field content).
+/// A reader of bytes `from..to` of the file, or `None` when they start
+/// with a byte order mark (a reader starting there would drop it, while the
+/// full loader keeps it as field content).
 fn part_reader(abs: &Path, from: u64, to: u64) -> Result<Option<impl Read + use<>>> {
     let mut f = File::open(abs)?;
     if bom_at(&mut f, from)? {
         return Ok(None);
     }
     f.seek(SeekFrom::Start(from))?;
-    Ok(Some(BufReader::with_capacity(1 << 20, f.take(to - from))))
+    Ok(Some(f.take(to - from)))
 }
 
 /// Whether the bytes `from..to` of the file hold a quote character.
@@ -874,7 +874,7 @@ enum Lines {
 }
 
 /// Bytes read at a time by [`read_lines`].
-const LINES_CHUNK: usize = 4 << 20;
+const LINES_CHUNK: usize = 1 << 20;
 
 /// Read rows into a part line by line, with fields cut at commas: the csv
 /// crate's reading of text with no quote character and no carriage return
