@@ -34,15 +34,36 @@ pub fn question_scores(p: &[f64], y: &[bool], question: &[u32]) -> QuestionScore
             .map(|(q, (s, n))| (q as u32, s, n))
             .collect();
     }
-    let mut keys: Vec<u64> = question
+    // Otherwise (question, row) pairs sorted by question, rows in order
+    // within a question: a stable radix sort, 11 bits of the question a pass.
+    let mut keys: Vec<(u32, u32)> = question
         .iter()
         .enumerate()
-        .map(|(i, &q)| ((q as u64) << 32) | i as u64)
+        .map(|(i, &q)| (q, i as u32))
         .collect();
-    keys.sort_unstable();
+    let mut spare = vec![(0u32, 0u32); keys.len()];
+    let bits = usize::BITS - (top - 1).leading_zeros();
+    let mut shift = 0;
+    while shift < bits {
+        let mut count = [0usize; 1 << 11];
+        for &(q, _) in &keys {
+            count[(q >> shift) as usize & 0x7ff] += 1;
+        }
+        let mut at = 0;
+        for c in count.iter_mut() {
+            (at, *c) = (at + *c, at);
+        }
+        for &(q, i) in &keys {
+            let slot = &mut count[(q >> shift) as usize & 0x7ff];
+            spare[*slot] = (q, i);
+            *slot += 1;
+        }
+        std::mem::swap(&mut keys, &mut spare);
+        shift += 11;
+    }
     let mut v: QuestionScores = Vec::new();
-    for key in keys {
-        let (q, i) = ((key >> 32) as u32, (key & 0xffff_ffff) as usize);
+    for (q, i) in keys {
+        let i = i as usize;
         match v.last_mut() {
             Some(last) if last.0 == q => {
                 last.1 += sq(i);
