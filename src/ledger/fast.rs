@@ -1220,8 +1220,31 @@ pub fn plain_decimal(s: &str) -> Option<f64> {
             return None;
         }
     }
-    (digits > 0).then(|| m as f64 / POW10[frac])
+    if digits == 0 {
+        return None;
+    }
+    // Up to three decimals and at most 1 (most probabilities): m / 10^k is
+    // the same rational as j / 1000 with j = m · 10^(3 - k), and both
+    // divisions round it the same way: read the table of j / 1000.
+    if frac <= 3 {
+        let j = m.saturating_mul([1000, 100, 10, 1][frac]);
+        if j <= 1000 {
+            return Some(THOUSANDTHS[j as usize]);
+        }
+    }
+    Some(m as f64 / POW10[frac])
 }
+
+/// j / 1000 for j in 0..=1000, each the correctly rounded quotient.
+static THOUSANDTHS: [f64; 1001] = {
+    let mut t = [0.0; 1001];
+    let mut j = 0;
+    while j <= 1000 {
+        t[j] = j as f64 / 1000.0;
+        j += 1;
+    }
+    t
+};
 
 /// Match a scan's forecasts to outcomes: the same `ScoredSet` as
 /// [`crate::matching::match_forecasts`] on the fully loaded ledger.
@@ -1366,6 +1389,27 @@ mod tests {
             q.closes_on.push(NaiveDate::MIN);
         }
         q
+    }
+
+    /// Every decimal with up to three decimals and up to four digits reads
+    /// exactly as `str::parse` reads it (the table and the division alike).
+    #[test]
+    fn short_decimals_read_exactly() {
+        for m in 0..=9999u32 {
+            for frac in 0..=3usize {
+                let digits = format!("{m:0width$}", width = frac + 1);
+                let (int, dec) = digits.split_at(digits.len() - frac);
+                let text = match frac {
+                    0 => int.to_string(),
+                    _ => format!("{int}.{dec}"),
+                };
+                let want: f64 = text.parse().unwrap();
+                assert_eq!(plain_decimal(&text).map(f64::to_bits), Some(want.to_bits()), "{text}");
+            }
+        }
+        assert_eq!(plain_decimal(".5"), Some(0.5));
+        assert_eq!(plain_decimal("1."), Some(1.0));
+        assert_eq!(plain_decimal("."), None);
     }
 
     /// Equal values are found wherever they are (same list or not, same
