@@ -126,6 +126,43 @@ fn large_batches_read_in_parallel_parts_give_the_same_rows() {
     same_as_full_loader(w.path());
 }
 
+/// A questions file large enough to be read in parallel parts, and the
+/// same with a quoted title (read whole by the csv reader).
+#[test]
+fn large_questions_files_read_in_parts_give_the_same_questions() {
+    let w = Workdir::empty();
+    write_synthetic_ledger(
+        w.path(),
+        &SynthConfig {
+            forecasters: 20,
+            questions: 60_000,
+            forecasts: 30_000,
+            seed: 5,
+        },
+    )
+    .unwrap();
+    let questions = "forecasts/questions.csv";
+    let size = std::fs::metadata(w.file(questions)).unwrap().len();
+    assert!(size > 5 << 20, "big enough to be split: {size}");
+    same_as_full_loader(w.path());
+    let text = w.read(questions);
+    let at = text.len() * 3 / 4;
+    let at = at + text[at..].find("Synthetic question").unwrap();
+    w.write(
+        questions,
+        &format!(
+            "{}\"Quoted, \"\"synthetic\"\"\" {}",
+            &text[..at],
+            &text[at..]
+        ),
+    );
+    same_as_full_loader(w.path());
+    // A bad row in the last part: the full loader's.
+    let text = w.read(questions);
+    w.write(questions, &text.replacen(",binary,", ",binery,", 59_000));
+    assert!(fast::scan(w.path()).unwrap().is_none());
+}
+
 #[test]
 fn old_mac_line_ends_are_left_to_the_full_loader_and_read_the_same() {
     // Lone carriage returns end the lines, with one stray line feed at the

@@ -579,6 +579,15 @@ impl Questions {
         self.kind.is_empty()
     }
 
+    /// Add the questions of `other` after these.
+    fn append(&mut self, other: Questions) {
+        let at = self.ids.len();
+        self.ids.push_str(&other.ids);
+        self.ends.extend(other.ends.iter().map(|e| e + at));
+        self.kind.extend(other.kind);
+        self.closes_on.extend(other.closes_on);
+    }
+
     pub fn id(&self, i: usize) -> &str {
         let start = if i == 0 { 0 } else { self.ends[i - 1] };
         &self.ids[start..self.ends[i]]
@@ -588,59 +597,115 @@ impl Questions {
 /// Read the questions file by the full loader's rules, or `None`.
 fn read_questions(abs: &Path, rel: &Path) -> Result<Option<Questions>> {
     let mut file = File::open(abs)?;
+    let len = file.metadata()?.len();
     let Some((t, body)) = read_header(&mut file, rel, table::QUESTIONS)? else {
         return Ok(None);
     };
     let col = |n: &str| t.col(n);
-    let (c_id, c_title, c_kind, c_closes) = (
-        col("question_id"),
-        col("title"),
-        col("kind"),
-        col("closes_on"),
-    );
-    let (c_opens, c_options) = (col("opens_on"), col("options"));
+    let cols = QuestionCols {
+        id: col("question_id"),
+        title: col("title"),
+        kind: col("kind"),
+        closes_on: col("closes_on"),
+        opens_on: col("opens_on"),
+        options: col("options"),
+    };
     let width = t.headers.len();
-    let Some(mut rdr) = body_reader(file, body)? else {
+    // A large file in parts, line by line (as forecast batches are read);
+    // with a quote character or a lone carriage return in it, or a small
+    // file, whole with the csv crate's reader.
+    let threads = rayon::current_num_threads().max(1) as u64;
+    if threads > 1 && len - body > SPLIT_BYTES {
+        let ranges = line_ranges(&mut file, body, len, threads)?;
+        let parts: Vec<Result<Option<Lines<Questions>>>> = ranges
+            .par_iter()
+            .map(|&(from, to)| {
+                let Some(reader) = part_reader(abs, from, to)? else {
+                    return Ok(None);
+                };
+                read_lines(reader, width, QuestionRows::new(cols)).map(Some)
+            })
+            .collect();
+        let (mut out, mut csv, mut all) = (Questions::default(), false, true);
+        for part in parts {
+            match part? {
+                Some(Lines::Read(q)) => out.append(q),
+                Some(Lines::Csv) => csv = true,
+                Some(Lines::Invalid) | None => all = false,
+            }
+        }
+        if !csv {
+            return Ok(all.then_some(out));
+        }
+    }
+    let Some(reader) = part_reader(abs, body, len)? else {
         return Ok(None);
     };
-    let mut rec = csv::ByteRecord::new();
-    let mut q = Questions::default();
-    loop {
-        match next_row(&mut rdr, &mut rec, width) {
-            Some(true) => {}
-            Some(false) => break,
-            None => return Ok(None),
+    let reader = BufReader::with_capacity(1 << 20, reader);
+    Ok(read_records(reader, width, QuestionRows::new(cols)))
+}
+
+/// The columns of the questions file that scoring reads or checks.
+#[derive(Clone, Copy)]
+struct QuestionCols {
+    id: Option<usize>,
+    title: Option<usize>,
+    kind: Option<usize>,
+    closes_on: Option<usize>,
+    opens_on: Option<usize>,
+    options: Option<usize>,
+}
+
+/// Checks question rows by the full loader's rules and keeps id, kind and
+/// deadline.
+struct QuestionRows {
+    cols: QuestionCols,
+    out: Questions,
+}
+
+impl QuestionRows {
+    fn new(cols: QuestionCols) -> QuestionRows {
+        QuestionRows {
+            cols,
+            out: Questions::default(),
         }
-        let row = || -> Option<(&str, Kind, NaiveDate)> {
-            let id = cell(&rec, c_id)?;
-            crate::model::check_question_id(id).ok()?;
-            if cell(&rec, c_title)?.is_empty() {
-                return None;
-            }
-            let kind = Kind::parse(cell(&rec, c_kind)?).ok()?;
-            let closes_on = parse_iso_date(cell(&rec, c_closes)?).ok()?;
-            let opens = cell(&rec, c_opens)?;
-            if !opens.is_empty() && parse_iso_date(opens).ok()? > closes_on {
-                return None;
-            }
-            let options = cell(&rec, c_options)?
-                .split('|')
-                .filter(|o| !o.trim().is_empty())
-                .count();
-            if matches!(kind, Kind::Categorical | Kind::Ordinal) && options < 2 {
-                return None;
-            }
-            Some((id, kind, closes_on))
-        };
-        let Some((id, kind, closes_on)) = row() else {
-            return Ok(None);
-        };
+    }
+}
+
+impl Rows for QuestionRows {
+    type Out = Questions;
+
+    fn row<'r>(&mut self, cell: impl Fn(Option<usize>) -> Option<&'r str>) -> Option<()> {
+        let c = self.cols;
+        let id = cell(c.id)?;
+        crate::model::check_question_id(id).ok()?;
+        if cell(c.title)?.is_empty() {
+            return None;
+        }
+        let kind = Kind::parse(cell(c.kind)?).ok()?;
+        let closes_on = parse_iso_date(cell(c.closes_on)?).ok()?;
+        let opens = cell(c.opens_on)?;
+        if !opens.is_empty() && parse_iso_date(opens).ok()? > closes_on {
+            return None;
+        }
+        let options = cell(c.options)?
+            .split('|')
+            .filter(|o| !o.trim().is_empty())
+            .count();
+        if matches!(kind, Kind::Categorical | Kind::Ordinal) && options < 2 {
+            return None;
+        }
+        let q = &mut self.out;
         q.ids.push_str(id);
         q.ends.push(q.ids.len());
         q.kind.push(kind);
         q.closes_on.push(closes_on);
+        Some(())
     }
-    Ok(Some(q))
+
+    fn finish(self) -> Option<Questions> {
+        Some(self.out)
+    }
 }
 
 /// Read an outcomes file by the full loader's rules into `outcome` (by
@@ -717,13 +782,18 @@ fn read_batch(abs: &Path, rel: &Path, ctx: &Ctx) -> Result<Option<Vec<RawPart>>>
         true => line_ranges(&mut file, body, len, threads)?,
         false => vec![(body, len)],
     };
-    let lines: Vec<Result<Option<Lines>>> = ranges
+    let lines: Vec<Result<Option<Lines<RawPart>>>> = ranges
         .par_iter()
         .map(|&(from, to)| {
             let Some(reader) = part_reader(abs, from, to)? else {
                 return Ok(None);
             };
-            read_lines(reader, cols, ctx, (to - from) as usize).map(Some)
+            read_lines(
+                reader,
+                cols.width,
+                RowReader::new(cols, ctx, (to - from) as usize),
+            )
+            .map(Some)
         })
         .collect();
     let mut out = Vec::with_capacity(lines.len());
@@ -851,21 +921,37 @@ fn cell(rec: &csv::ByteRecord, col: Option<usize>) -> Option<&str> {
 /// Read rows into a part with the csv crate; `None` as soon as a row is not
 /// plainly valid.
 fn read_rows(reader: impl Read, cols: Cols, ctx: &Ctx, bytes: usize) -> Option<RawPart> {
+    read_records(reader, cols.width, RowReader::new(cols, ctx, bytes))
+}
+
+/// Checks rows one at a time and keeps what scoring needs.
+trait Rows {
+    type Out;
+    /// Check one row and keep it; `cell` gives a column's trimmed text
+    /// ("" for a column the row lacks; `None` if not UTF-8). `None` when the
+    /// row is not plainly valid.
+    fn row<'r>(&mut self, cell: impl Fn(Option<usize>) -> Option<&'r str>) -> Option<()>;
+    /// What was read, or `None` when it is not plainly valid after all.
+    fn finish(self) -> Option<Self::Out>;
+}
+
+/// Read every row with the csv crate's reader; `None` as soon as one is not
+/// plainly valid.
+fn read_records<R: Rows>(reader: impl Read, width: usize, mut rows: R) -> Option<R::Out> {
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .from_reader(reader);
     let mut rec = csv::ByteRecord::new();
-    let mut rows = RowReader::new(cols, ctx, bytes);
-    while next_row(&mut rdr, &mut rec, cols.width)? {
+    while next_row(&mut rdr, &mut rec, width)? {
         rows.row(|c| cell(&rec, c))?;
     }
     rows.finish()
 }
 
 /// What [`read_lines`] made of a part.
-enum Lines {
-    Read(RawPart),
+enum Lines<T> {
+    Read(T),
     /// A row that is not plainly valid: the ledger is for the full loader.
     Invalid,
     /// A quote character or a carriage return other than in a `\r\n` line
@@ -881,10 +967,9 @@ const LINES_CHUNK: usize = 1 << 20;
 /// but in `\r\n` (it answers [`Lines::Csv`] on any), at a fraction of the
 /// cost. Lines that are empty or hold only blank cells are skipped, as the
 /// csv reader and [`plain_row`] skip them.
-fn read_lines(mut reader: impl Read, cols: Cols, ctx: &Ctx, bytes: usize) -> Result<Lines> {
-    let mut rows = RowReader::new(cols, ctx, bytes);
+fn read_lines<R: Rows>(mut reader: impl Read, width: usize, mut rows: R) -> Result<Lines<R::Out>> {
     let mut buf: Vec<u8> = Vec::with_capacity(LINES_CHUNK + (64 << 10));
-    let mut fields: Vec<(usize, usize)> = Vec::with_capacity(cols.width + 1);
+    let mut fields: Vec<(usize, usize)> = Vec::with_capacity(width + 1);
     loop {
         let seen = buf.len();
         let got = (&mut reader)
@@ -928,7 +1013,7 @@ fn read_lines(mut reader: impl Read, cols: Cols, ctx: &Ctx, bytes: usize) -> Res
             if fields.iter().all(blank) {
                 return Some(());
             }
-            if fields.len() < cols.width || !fields[cols.width..].iter().all(blank) {
+            if fields.len() < width || !fields[width..].iter().all(blank) {
                 return None;
             }
             rows.row(|c| {
@@ -1063,10 +1148,11 @@ impl<'a> RowReader<'a> {
             dates: Dates::default(),
         }
     }
+}
 
-    /// Check one row and keep it; `cell` gives a column's trimmed text
-    /// ("" for a column the row lacks; `None` if not UTF-8). `None` when the
-    /// row is not plainly valid.
+impl Rows for RowReader<'_> {
+    type Out = RawPart;
+
     fn row<'r>(&mut self, cell: impl Fn(Option<usize>) -> Option<&'r str>) -> Option<()> {
         let (cols, ctx) = (self.cols, self.ctx);
         let id = cell(Some(cols.id))?;
@@ -1404,7 +1490,11 @@ mod tests {
                     _ => format!("{int}.{dec}"),
                 };
                 let want: f64 = text.parse().unwrap();
-                assert_eq!(plain_decimal(&text).map(f64::to_bits), Some(want.to_bits()), "{text}");
+                assert_eq!(
+                    plain_decimal(&text).map(f64::to_bits),
+                    Some(want.to_bits()),
+                    "{text}"
+                );
             }
         }
         assert_eq!(plain_decimal(".5"), Some(0.5));
