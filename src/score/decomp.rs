@@ -255,8 +255,14 @@ pub fn pav_grouped(n: &[u64], yes: &[u64]) -> Vec<GroupBlock> {
 
 /// [`pav_grouped`] into a given vector (cleared first), to reuse its memory.
 pub fn pav_grouped_into(n: &[u64], yes: &[u64], stack: &mut Vec<GroupBlock>) {
+    pav_grouped_sized(n, yes, stack, n.iter().sum());
+}
+
+/// [`pav_grouped_into`] given the total count (for repeated fits of the
+/// same counts).
+pub(crate) fn pav_grouped_sized(n: &[u64], yes: &[u64], stack: &mut Vec<GroupBlock>, total: u64) {
     // Counts below 2^32 in all: the cross products fit in 64 bits.
-    if n.iter().sum::<u64>() < 1 << 32 {
+    if total < 1 << 32 {
         pav_blocks(n, yes, stack, |a, b, c, d| a * b >= c * d);
     } else {
         pav_blocks(n, yes, stack, |a, b, c, d| {

@@ -6,7 +6,7 @@
 use rand::{Rng, RngCore, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use super::decomp::{GroupBlock, pav_grouped_into};
+use super::decomp::{GroupBlock, pav_grouped_sized};
 
 /// A seed derived from a base seed and a label (e.g. a forecaster's name), so
 /// that each group's random stream does not depend on which other groups exist.
@@ -79,8 +79,15 @@ impl Groups {
 
     /// CORP miscalibration for outcome counts `yes`, and (when asked) the
     /// recalibrated value of each group; `stack` is working space.
-    fn mcb(&self, yes: &[u64], stack: &mut Vec<GroupBlock>, recal: Option<&mut Vec<f64>>) -> f64 {
-        pav_grouped_into(&self.n, yes, stack);
+    /// `total` is [`Groups::total`] (the same for every resample).
+    fn mcb(
+        &self,
+        yes: &[u64],
+        stack: &mut Vec<GroupBlock>,
+        recal: Option<&mut Vec<f64>>,
+        total: u64,
+    ) -> f64 {
+        pav_grouped_sized(&self.n, yes, stack, total);
         let mut sse_recal = 0.0;
         for b in stack.iter() {
             sse_recal += b.yes as f64 * (b.n - b.yes) as f64 / b.n as f64;
@@ -92,7 +99,7 @@ impl Groups {
                 recal.extend(std::iter::repeat_n(v, b.last + 1 - b.first));
             }
         }
-        ((self.sse(yes) - sse_recal) / self.total() as f64).max(0.0)
+        ((self.sse(yes) - sse_recal) / total as f64).max(0.0)
     }
 }
 
@@ -216,7 +223,8 @@ pub fn corp_consistency_groups(
     }
     let mut recal = Vec::with_capacity(g.p.len());
     let mut stack = Vec::with_capacity(g.p.len());
-    let observed = g.mcb(&g.yes, &mut stack, None);
+    let total = g.total();
+    let observed = g.mcb(&g.yes, &mut stack, None, total);
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     // The binomials are the same in every resample: tabulate each once.
     let dists = Tables::new(
@@ -237,7 +245,7 @@ pub fn corp_consistency_groups(
         for (t, k) in draws.iter_mut().enumerate() {
             *k = dists.sample(t, &mut rng);
         }
-        let m = g.mcb(&draws, &mut stack, band.then_some(&mut recal));
+        let m = g.mcb(&draws, &mut stack, band.then_some(&mut recal), total);
         if m >= observed - tol {
             at_least += 1;
         }
