@@ -151,7 +151,7 @@ pub fn relative_skill_owned(scores: Vec<QuestionScores>) -> Vec<Option<f64>> {
         let sums = dense_pair_sums(scores);
         for i in 0..k {
             for j in (i + 1)..k {
-                visit(i, j, sums[i * k + j]);
+                visit(i, j, sums[i * k + j].widen());
             }
         }
     } else {
@@ -166,15 +166,40 @@ pub fn relative_skill_owned(scores: Vec<QuestionScores>) -> Vec<Option<f64>> {
         .collect()
 }
 
+/// The sums of [`shared`] for one pair in 32 bytes, one to a cache line's
+/// half (counts fit in 32 bits: forecasts are numbered in 32 bits).
+#[derive(Clone, Copy, Default, Debug, PartialEq)]
+#[repr(C, align(32))]
+struct PairSums {
+    questions: u32,
+    n_a: u32,
+    n_b: u32,
+    sum_a: f64,
+    sum_b: f64,
+}
+
+impl PairSums {
+    /// As [`shared`] gives them.
+    fn widen(self) -> (usize, f64, u64, f64, u64) {
+        (
+            self.questions as usize,
+            self.sum_a,
+            self.n_a as u64,
+            self.sum_b,
+            self.n_b as u64,
+        )
+    }
+}
+
 /// Up to this many forecasters, pair sums are accumulated question by question
-/// into a k × k table (cost: Σ over questions of forecasters², memory 40 k²
+/// into a k × k table (cost: Σ over questions of forecasters², memory 32 k²
 /// bytes); above it, each pair's question lists are merged.
 const DENSE_LIMIT: usize = 1500;
 
 /// The sums of [`shared`] for every pair (i < j) at index i·k + j, built by one
 /// pass over the questions in increasing order, so each pair's sums are added
 /// in the same order as by merging the two lists (identical results).
-fn dense_pair_sums(scores: Vec<QuestionScores>) -> Vec<(usize, f64, u64, f64, u64)> {
+fn dense_pair_sums(scores: Vec<QuestionScores>) -> Vec<PairSums> {
     use rayon::prelude::*;
     let k = scores.len();
     // Who answered each question, in forecaster order: (forecaster, position
@@ -230,7 +255,7 @@ fn dense_pair_sums(scores: Vec<QuestionScores>) -> Vec<(usize, f64, u64, f64, u6
         }
     });
     drop(scores);
-    let mut sums = vec![(0usize, 0.0, 0u64, 0.0, 0u64); k * k];
+    let mut sums = vec![PairSums::default(); k * k];
     // Rows of the table (the first forecaster of a pair) are split among
     // threads in bands of about equal numbers of pairs; each band walks all
     // questions in order, so every pair's sums are added in question order
@@ -248,7 +273,7 @@ fn dense_pair_sums(scores: Vec<QuestionScores>) -> Vec<(usize, f64, u64, f64, u6
     if cuts.last() != Some(&k) {
         cuts.push(k);
     }
-    let mut rest: &mut [(usize, f64, u64, f64, u64)] = &mut sums;
+    let mut rest: &mut [PairSums] = &mut sums;
     let mut parts = Vec::new();
     for w in cuts.windows(2) {
         let (band, tail) = rest.split_at_mut((w[1] - w[0]) * k);
@@ -267,11 +292,11 @@ fn dense_pair_sums(scores: Vec<QuestionScores>) -> Vec<(usize, f64, u64, f64, u6
                 }
                 for &(b, nb, sb) in &group[x + 1..] {
                     let e = &mut band[(a - lo) * k + b as usize];
-                    e.0 += 1;
-                    e.1 += sa;
-                    e.2 += na as u64;
-                    e.3 += sb;
-                    e.4 += nb as u64;
+                    e.questions += 1;
+                    e.sum_a += sa;
+                    e.n_a += na;
+                    e.sum_b += sb;
+                    e.n_b += nb;
                 }
             }
         }
@@ -454,7 +479,7 @@ mod tests {
         for i in 0..scores.len() {
             for j in (i + 1)..scores.len() {
                 assert_eq!(
-                    dense[i * scores.len() + j],
+                    dense[i * scores.len() + j].widen(),
                     shared(&scores[i], &scores[j]),
                     "{i} {j}"
                 );
