@@ -335,34 +335,37 @@ fn scan_unlocked(root: &Path) -> Result<Option<Scan>> {
     let mut forecasters: Vec<String> = raw.iter().flat_map(|r| r.names.iter().cloned()).collect();
     forecasters.sort_unstable();
     forecasters.dedup();
-    let mut parts = Vec::with_capacity(raw.len());
-    for r in raw {
-        let map: Vec<u32> = r
-            .names
-            .iter()
-            .map(|n| forecasters.binary_search(n).unwrap_or(0) as u32)
-            .collect();
-        let mut part = r.part;
-        for w in &mut part.forecaster {
-            *w = map[*w as usize];
-        }
-        parts.push(part);
-    }
-    drop(ctx);
-    // The full loader's timing warnings (whatever the as-of date).
-    for part in &parts {
-        for (&q, &made) in part.question.iter().zip(&part.made_on) {
-            let q = q as usize;
-            if made > questions.closes_on[q] {
-                warnings += 1;
-            } else if let Some((resolved_on, value)) = outcome[q]
-                && value != OutcomeValue::Void
-                && made >= resolved_on
-            {
-                warnings += 1;
+    // Each part renumbered and its timing warnings counted (the full
+    // loader's, whatever the as-of date), the parts side by side.
+    let (parts, counts): (Vec<Part>, Vec<usize>) = raw
+        .into_par_iter()
+        .map(|r| {
+            let map: Vec<u32> = r
+                .names
+                .iter()
+                .map(|n| forecasters.binary_search(n).unwrap_or(0) as u32)
+                .collect();
+            let mut part = r.part;
+            for w in &mut part.forecaster {
+                *w = map[*w as usize];
             }
-        }
-    }
+            let mut warnings = 0;
+            for (&q, &made) in part.question.iter().zip(&part.made_on) {
+                let q = q as usize;
+                if made > questions.closes_on[q] {
+                    warnings += 1;
+                } else if let Some((resolved_on, value)) = outcome[q]
+                    && value != OutcomeValue::Void
+                    && made >= resolved_on
+                {
+                    warnings += 1;
+                }
+            }
+            (part, warnings)
+        })
+        .unzip();
+    drop(ctx);
+    warnings += counts.iter().sum::<usize>();
     Ok(Some(Scan {
         ledger,
         questions,
