@@ -137,19 +137,43 @@ struct Slot {
 
 impl<'a> QuestionIndex<'a> {
     /// `None` when two questions have one id (the full loader reports it).
+    ///
+    /// Built in parallel: the table is cut into one run of slots per
+    /// thread, and each thread inserts the keys whose probe starts in its
+    /// run; a key whose probe would leave the run is inserted afterwards,
+    /// with the long ids. (Linear probing finds every key whatever the
+    /// order of insertion.)
     fn new(questions: &'a Questions) -> Option<QuestionIndex<'a>> {
         let n = questions.len();
-        let mut index = QuestionIndex {
-            slots: vec![Slot::default(); (n + n / 2).max(8)],
-            long: FxHashMap::default(),
-        };
-        for i in 0..n {
-            let id = questions.id(i);
-            match pack(id) {
-                Some(key) => {
-                    let mut s = index.home(&key);
+        let size = (n + n / 2).max(8);
+        let mut slots = vec![Slot::default(); size];
+        let runs = rayon::current_num_threads().clamp(1, size);
+        let mut pieces = Vec::with_capacity(runs);
+        let mut rest: &mut [Slot] = &mut slots;
+        for r in 0..runs {
+            let (lo, hi) = (size * r / runs, size * (r + 1) / runs);
+            let (piece, tail) = rest.split_at_mut(hi - lo);
+            pieces.push((lo, piece));
+            rest = tail;
+        }
+        let overflow: Vec<Option<Vec<u32>>> = pieces
+            .into_par_iter()
+            .map(|(lo, piece)| {
+                let mut overflow = Vec::new();
+                for i in 0..n {
+                    let Some(key) = pack(questions.id(i)) else {
+                        continue;
+                    };
+                    let home = home_in(&key, size);
+                    if home < lo || home >= lo + piece.len() {
+                        continue;
+                    }
+                    let mut s = home - lo;
                     loop {
-                        let slot = &mut index.slots[s];
+                        let Some(slot) = piece.get_mut(s) else {
+                            overflow.push(i as u32);
+                            break;
+                        };
                         if slot.index == 0 {
                             *slot = Slot {
                                 key,
@@ -160,26 +184,44 @@ impl<'a> QuestionIndex<'a> {
                         if slot.key == key {
                             return None;
                         }
-                        s = index.next(s);
+                        s += 1;
                     }
                 }
-                None => {
-                    if index.long.insert(id, i as u32).is_some() {
+                Some(overflow)
+            })
+            .collect();
+        let mut index = QuestionIndex {
+            slots,
+            long: FxHashMap::default(),
+        };
+        for list in overflow {
+            for i in list? {
+                let key = pack(questions.id(i as usize))?;
+                let mut s = index.home(&key);
+                loop {
+                    let slot = &mut index.slots[s];
+                    if slot.index == 0 {
+                        *slot = Slot { key, index: i + 1 };
+                        break;
+                    }
+                    if slot.key == key {
                         return None;
                     }
+                    s = index.next(s);
                 }
+            }
+        }
+        for i in 0..n {
+            let id = questions.id(i);
+            if pack(id).is_none() && index.long.insert(id, i as u32).is_some() {
+                return None;
             }
         }
         Some(index)
     }
 
-    /// The slot where a key's probe starts: a multiplicative hash of both
-    /// halves, mapped onto the table by its high bits.
     fn home(&self, key: &[u8; 16]) -> usize {
-        let k = u128::from_le_bytes(*key);
-        let (lo, hi) = (k as u64, (k >> 64) as u64);
-        let h = (lo.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ hi).wrapping_mul(0xD6E8_FEB8_6659_FD93);
-        ((h as u128 * self.slots.len() as u128) >> 64) as usize
+        home_in(key, self.slots.len())
     }
 
     fn next(&self, s: usize) -> usize {
@@ -228,6 +270,16 @@ impl<'a> QuestionIndex<'a> {
         }
         true
     }
+}
+
+/// The slot of a table of `size` where a key's probe starts: a
+/// multiplicative hash of both halves, mapped onto the table by its high
+/// bits.
+fn home_in(key: &[u8; 16], size: usize) -> usize {
+    let k = u128::from_le_bytes(*key);
+    let (lo, hi) = (k as u64, (k >> 64) as u64);
+    let h = (lo.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ hi).wrapping_mul(0xD6E8_FEB8_6659_FD93);
+    ((h as u128 * size as u128) >> 64) as usize
 }
 
 /// Keys looked up together by [`QuestionIndex::get_many`].
@@ -1583,6 +1635,25 @@ mod tests {
             let mut dup = ids.clone();
             dup.push(twice.into());
             assert!(QuestionIndex::new(&questions(&dup)).is_none(), "{twice}");
+        }
+        // Built by many threads (many runs of slots, many keys whose probe
+        // leaves its run): the same answers, and every repeated id found.
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(13)
+            .build()
+            .unwrap();
+        let index = pool.install(|| QuestionIndex::new(&q)).unwrap();
+        for (i, id) in ids.iter().enumerate() {
+            assert_eq!(index.get(id), Some(i as u32), "{id}");
+        }
+        for twice in (0..5000).step_by(97) {
+            let mut dup = ids.clone();
+            dup.push(format!("q{twice:06}"));
+            let qs = questions(&dup);
+            assert!(
+                pool.install(|| QuestionIndex::new(&qs)).is_none(),
+                "{twice}"
+            );
         }
     }
 }
