@@ -2,12 +2,19 @@
 //!
 //! [`scan`] reads the ledger the way `hindsight score` needs it and nothing
 //! more. Questions and outcomes are read into columns (id, kind, deadline;
-//! outcome date and value); forecast rows stream through one reused `csv::ByteRecord` per
-//! thread (a batch without quote characters is split at line ends and read in
-//! parallel), each row is checked by the same rules as [`super::load`], and
-//! only the question index, the interned forecaster, the date and P(yes) are
-//! kept: 20 bytes a forecast while reading, plus 8 for the duplicate-id check.
-//! No `Forecast` structs, no per-row `String`s, no file held in memory.
+//! outcome date and value). A large file is cut at line ends into one part
+//! per thread, and each part is read in 1 MB chunks by a line reader
+//! ([`read_lines`]: fields cut at commas found with one SIMD pass a chunk);
+//! a part holding a quote character or a lone carriage return is read again,
+//! whole, by the csv crate's reader ([`read_records`]), which handles every
+//! CSV form. Each row is checked by the same rules as [`super::load`] (one
+//! [`Rows`] implementation per file kind, shared by both readers), and only
+//! the question index, the interned forecaster, the date and P(yes) are
+//! kept: 20 bytes a forecast while reading, plus 8 for the duplicate-id
+//! check. Question ids are looked up 64 rows at a time in an
+//! open-addressing table of packed ids, so that the cache misses of a batch
+//! overlap. No `Forecast` structs, no per-row `String`s, no file held in
+//! memory.
 //!
 //! The fast path never reports problems itself. When anything is not plainly
 //! valid (a bad row, a header it does not handle, a duplicate forecast id or
