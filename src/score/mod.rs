@@ -116,14 +116,36 @@ pub fn summarize_grouped(
     params: Params,
     seed: u64,
 ) -> Summary {
-    summarize_with(p, y, &question_scores(p, y, question), params, seed)
+    // Without resampling only the number of questions is needed.
+    if params.resamples == 0 {
+        return summarize_with(p, y, Questions::Count(distinct(question)), params, seed);
+    }
+    let scores = question_scores(p, y, question);
+    summarize_with(p, y, Questions::Scores(&scores), params, seed)
+}
+
+/// What a summary needs of a group's questions: their [`question_scores`]
+/// (the bootstrap's units), or only how many there are (no resampling).
+enum Questions<'a> {
+    Scores(&'a QuestionScores),
+    Count(usize),
+}
+
+/// The number of distinct values (a bit per value up to the largest).
+fn distinct(question: &[u32]) -> usize {
+    let top = question.iter().max().map_or(0, |&q| q as usize + 1);
+    let mut seen = vec![0u64; top.div_ceil(64)];
+    for &q in question {
+        seen[q as usize / 64] |= 1 << (q % 64);
+    }
+    seen.iter().map(|w| w.count_ones() as usize).sum()
 }
 
 /// [`summarize_grouped`] given the group's [`question_scores`].
 fn summarize_with(
     p: &[f64],
     y: &[bool],
-    questions: &QuestionScores,
+    questions: Questions,
     params: Params,
     seed: u64,
 ) -> Summary {
@@ -144,7 +166,10 @@ fn summarize_with(
         params.corp_band,
     );
     // Per question sums: the number of questions and the bootstrap's units.
-    let sums: Vec<(f64, u64)> = questions.iter().map(|&(_, s, n)| (s, n as u64)).collect();
+    let (count, sums): (usize, Vec<(f64, u64)>) = match questions {
+        Questions::Scores(q) => (q.len(), q.iter().map(|&(_, s, n)| (s, n as u64)).collect()),
+        Questions::Count(count) => (count, Vec::new()),
+    };
     Summary {
         n: p.len(),
         brier: brier_v,
@@ -168,14 +193,14 @@ fn summarize_with(
         calibration_in_the_large: calibration_in_the_large_groups(&pooled, params.log_clamp),
         corp_test_p: consistency.as_ref().map(|c| c.p_value),
         // With one question every resample is that question: no interval.
-        brier_ci: if sums.len() < 2 {
+        brier_ci: if count < 2 || sums.is_empty() {
             None
         } else {
             bootstrap_question_sums(&sums, params.resamples, derive_seed(seed, "bootstrap"))
                 .map(|(lo, hi)| [lo, hi])
         },
         log_clamped: log.map(|l| l.1).unwrap_or(0),
-        questions: sums.len(),
+        questions: count,
         corp_band: consistency.map(|c| c.band).unwrap_or_default(),
     }
 }
@@ -248,7 +273,13 @@ fn score_forecaster(
     let (name, r) = (&set.forecasters[g], set.groups[g].clone());
     let (p, y, q) = (&set.p[r.clone()], &set.y[r.clone()], &set.question[r]);
     let qs = question_scores(p, y, q);
-    let summary = summarize_with(p, y, &qs, params, derive_seed(params.seed, name));
+    let summary = summarize_with(
+        p,
+        y,
+        Questions::Scores(&qs),
+        params,
+        derive_seed(params.seed, name),
+    );
     let brier_skill_base_rate = match (summary.brier, base) {
         (Some(b), Some(o)) => {
             let reference = brier(&vec![o; y.len()], y).unwrap_or(0.0);
@@ -282,6 +313,42 @@ mod tests {
         let two = summarize_grouped(&[0.3, 0.6], &[true, false], &[7, 8], params, 1);
         let [lo, hi] = two.brier_ci.unwrap();
         assert!(lo <= two.brier.unwrap() && two.brier.unwrap() <= hi);
+    }
+
+    /// Without resampling the questions are counted, not summed: the same
+    /// count and every other key the same as with resampling.
+    #[test]
+    fn zero_resamples_count_the_same_questions() {
+        let q: Vec<u32> = vec![5, 900, 5, 64, 63, 0, 900, 128];
+        let p: Vec<f64> = (0..q.len()).map(|i| i as f64 / 10.0).collect();
+        let y: Vec<bool> = (0..q.len()).map(|i| i % 3 == 0).collect();
+        assert_eq!(distinct(&q), 6);
+        assert_eq!(distinct(&[]), 0);
+        let with = summarize_grouped(&p, &y, &q, Params::default(), 3);
+        let without = summarize_grouped(
+            &p,
+            &y,
+            &q,
+            Params {
+                resamples: 0,
+                ..Params::default()
+            },
+            3,
+        );
+        assert_eq!(without.questions, 6);
+        assert!(with.brier_ci.is_some() && without.brier_ci.is_none());
+        assert_eq!(
+            Summary {
+                corp_test_p: None,
+                brier_ci: None,
+                corp_band: Vec::new(),
+                ..with
+            },
+            Summary {
+                corp_band: Vec::new(),
+                ..without
+            }
+        );
     }
 
     #[test]
