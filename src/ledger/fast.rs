@@ -673,38 +673,17 @@ fn read_questions(abs: &Path, rel: &Path) -> Result<Option<Questions>> {
         options: col("options"),
     };
     let width = t.headers.len();
-    // A large file in parts, line by line (as forecast batches are read);
-    // with a quote character or a lone carriage return in it, or a small
-    // file, whole with the csv crate's reader.
-    let threads = rayon::current_num_threads().max(1) as u64;
-    if threads > 1 && len - body > SPLIT_BYTES {
-        let ranges = line_ranges(&mut file, body, len, threads)?;
-        let parts: Vec<Result<Option<Lines<Questions>>>> = ranges
-            .par_iter()
-            .map(|&(from, to)| {
-                let Some(reader) = part_reader(abs, from, to)? else {
-                    return Ok(None);
-                };
-                read_lines(reader, width, QuestionRows::new(cols)).map(Some)
-            })
-            .collect();
-        let (mut out, mut csv, mut all) = (Questions::default(), false, true);
-        for part in parts {
-            match part? {
-                Some(Lines::Read(q)) => out.append(q),
-                Some(Lines::Csv) => csv = true,
-                Some(Lines::Invalid) | None => all = false,
-            }
-        }
-        if !csv {
-            return Ok(all.then_some(out));
-        }
-    }
-    let Some(reader) = part_reader(abs, body, len)? else {
+    let Some(parts) = read_in_parts(abs, &mut file, body, len, width, |_, _| {
+        QuestionRows::new(cols)
+    })?
+    else {
         return Ok(None);
     };
-    let reader = BufReader::with_capacity(1 << 20, reader);
-    Ok(read_records(reader, width, QuestionRows::new(cols)))
+    let mut out = Questions::default();
+    for part in parts {
+        out.append(part);
+    }
+    Ok(Some(out))
 }
 
 /// The columns of the questions file that scoring reads or checks.
@@ -834,28 +813,43 @@ fn read_batch(abs: &Path, rel: &Path, ctx: &Ctx) -> Result<Option<Vec<RawPart>>>
         direction: t.col("direction"),
         option: t.col("option"),
     };
-    // Split at line ends and read each part line by line; if a part holds
-    // a quote character (a line end could then be inside a field) or a lone
-    // carriage return, read the file again with the csv crate's reader, in
-    // parts only if it has no quote character at all.
+    read_in_parts(abs, &mut file, body, len, cols.width, |from, to| {
+        RowReader::new(cols, ctx, (to - from) as usize)
+    })
+}
+
+/// Read the rows of bytes `body..len` of a file (the part after its
+/// header) in parts, or `None` for the full loader. A large file is split at
+/// line ends, one part per thread, and each part is read line by line
+/// ([`read_lines`]); if a part holds a quote character (a line end could
+/// then be inside a field) or a lone carriage return, the file is read
+/// again with the csv crate's reader ([`read_records`]), in the same parts
+/// only if it has no quote character at all. `rows(from, to)` makes the
+/// row reader of a part.
+fn read_in_parts<R: Rows>(
+    abs: &Path,
+    file: &mut File,
+    body: u64,
+    len: u64,
+    width: usize,
+    rows: impl Fn(u64, u64) -> R + Sync,
+) -> Result<Option<Vec<R::Out>>>
+where
+    R::Out: Send,
+{
     let threads = rayon::current_num_threads().max(1) as u64;
     let split = threads > 1 && len - body > SPLIT_BYTES;
     let ranges = match split {
-        true => line_ranges(&mut file, body, len, threads)?,
+        true => line_ranges(file, body, len, threads)?,
         false => vec![(body, len)],
     };
-    let lines: Vec<Result<Option<Lines<RawPart>>>> = ranges
+    let lines: Vec<Result<Option<Lines<R::Out>>>> = ranges
         .par_iter()
         .map(|&(from, to)| {
             let Some(reader) = part_reader(abs, from, to)? else {
                 return Ok(None);
             };
-            read_lines(
-                reader,
-                cols.width,
-                RowReader::new(cols, ctx, (to - from) as usize),
-            )
-            .map(Some)
+            read_lines(reader, width, rows(from, to)).map(Some)
         })
         .collect();
     let mut out = Vec::with_capacity(lines.len());
@@ -874,24 +868,17 @@ fn read_batch(abs: &Path, rel: &Path, ctx: &Ctx) -> Result<Option<Vec<RawPart>>>
         true => ranges,
         false => vec![(body, len)],
     };
-    let parts: Vec<Result<Option<RawPart>>> = ranges
+    let parts: Vec<Result<Option<R::Out>>> = ranges
         .par_iter()
         .map(|&(from, to)| {
             let Some(reader) = part_reader(abs, from, to)? else {
                 return Ok(None);
             };
             let reader = BufReader::with_capacity(1 << 20, reader);
-            Ok(read_rows(reader, cols, ctx, (to - from) as usize))
+            Ok(read_records(reader, width, rows(from, to)))
         })
         .collect();
-    let mut out = Vec::with_capacity(parts.len());
-    for p in parts {
-        match p? {
-            Some(p) => out.push(p),
-            None => return Ok(None),
-        }
-    }
-    Ok(Some(out))
+    parts.into_iter().collect::<Result<Option<Vec<_>>>>()
 }
 
 /// `body..len` cut into `parts` ranges at line ends.
@@ -978,12 +965,6 @@ fn cell(rec: &csv::ByteRecord, col: Option<usize>) -> Option<&str> {
         Some(f) => std::str::from_utf8(f).ok().map(str::trim),
         None => Some(""),
     }
-}
-
-/// Read rows into a part with the csv crate; `None` as soon as a row is not
-/// plainly valid.
-fn read_rows(reader: impl Read, cols: Cols, ctx: &Ctx, bytes: usize) -> Option<RawPart> {
-    read_records(reader, cols.width, RowReader::new(cols, ctx, bytes))
 }
 
 /// Checks rows one at a time and keeps what scoring needs.
