@@ -546,23 +546,6 @@ fn read_header(
     }
 }
 
-/// A csv reader over the rest of `file` from `body`.
-/// `None` when the bytes there start with a byte order mark: a new csv
-/// reader would drop it, while the full loader, reading the file from its
-/// start, keeps it as field content.
-fn body_reader(mut file: File, body: u64) -> Result<Option<csv::Reader<BufReader<File>>>> {
-    if bom_at(&mut file, body)? {
-        return Ok(None);
-    }
-    file.seek(SeekFrom::Start(body))?;
-    Ok(Some(
-        csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(BufReader::with_capacity(1 << 20, file)),
-    ))
-}
-
 /// Whether the file holds a UTF-8 byte order mark at offset `at`.
 fn bom_at(file: &mut File, at: u64) -> Result<bool> {
     file.seek(SeekFrom::Start(at))?;
@@ -757,39 +740,61 @@ fn read_outcomes(
     rel: &Path,
     questions: &Questions,
     index: &QuestionIndex,
-    outcome: &mut [Option<(NaiveDate, OutcomeValue)>],
+    outcome: &mut [Outcome],
 ) -> Result<Option<()>> {
     let mut file = File::open(abs)?;
+    let len = file.metadata()?.len();
     let Some((t, body)) = read_header(&mut file, rel, table::OUTCOMES)? else {
         return Ok(None);
     };
-    let (c_q, c_date, c_value) = (t.col("question_id"), t.col("resolved_on"), t.col("outcome"));
+    let cols = (t.col("question_id"), t.col("resolved_on"), t.col("outcome"));
     let width = t.headers.len();
-    let Some(mut rdr) = body_reader(file, body)? else {
+    let rows = |_, _| OutcomeRows {
+        cols,
+        questions,
+        index,
+        out: Vec::new(),
+    };
+    let Some(parts) = read_in_parts(abs, &mut file, body, len, width, rows)? else {
         return Ok(None);
     };
-    let mut rec = csv::ByteRecord::new();
-    loop {
-        match next_row(&mut rdr, &mut rec, width) {
-            Some(true) => {}
-            Some(false) => break,
-            None => return Ok(None),
-        }
-        let row = || -> Option<(usize, NaiveDate, OutcomeValue)> {
-            let qi = index.get(cell(&rec, c_q)?)? as usize;
-            let date = parse_iso_date(cell(&rec, c_date)?).ok()?;
-            let raw = cell(&rec, c_value)?;
-            if raw.is_empty() || questions.kind[qi] != Kind::Binary {
-                return None;
-            }
-            Some((qi, date, OutcomeValue::parse(raw).ok()?))
-        };
-        match row() {
-            Some((qi, date, value)) if outcome[qi].is_none() => outcome[qi] = Some((date, value)),
-            _ => return Ok(None),
+    for (qi, date, value) in parts.into_iter().flatten() {
+        match &mut outcome[qi as usize] {
+            slot @ None => *slot = Some((date, value)),
+            Some(_) => return Ok(None),
         }
     }
     Ok(Some(()))
+}
+
+/// Checks outcome rows by the full loader's rules and keeps each one's
+/// question, date and value.
+struct OutcomeRows<'a> {
+    /// question_id, resolved_on and outcome.
+    cols: (Option<usize>, Option<usize>, Option<usize>),
+    questions: &'a Questions,
+    index: &'a QuestionIndex<'a>,
+    out: Vec<(u32, NaiveDate, OutcomeValue)>,
+}
+
+impl Rows for OutcomeRows<'_> {
+    type Out = Vec<(u32, NaiveDate, OutcomeValue)>;
+
+    fn row<'r>(&mut self, cell: impl Fn(Option<usize>) -> Option<&'r str>) -> Option<()> {
+        let (c_q, c_date, c_value) = self.cols;
+        let qi = self.index.get(cell(c_q)?)?;
+        let date = parse_iso_date(cell(c_date)?).ok()?;
+        let raw = cell(c_value)?;
+        if raw.is_empty() || self.questions.kind[qi as usize] != Kind::Binary {
+            return None;
+        }
+        self.out.push((qi, date, OutcomeValue::parse(raw).ok()?));
+        Some(())
+    }
+
+    fn finish(self) -> Option<Self::Out> {
+        Some(self.out)
+    }
 }
 
 fn read_batch(abs: &Path, rel: &Path, ctx: &Ctx) -> Result<Option<Vec<RawPart>>> {
