@@ -193,7 +193,7 @@ fn summarize_with(
         calibration_in_the_large: calibration_in_the_large_groups(&pooled, params.log_clamp),
         corp_test_p: consistency.as_ref().map(|c| c.p_value),
         // With one question every resample is that question: no interval.
-        brier_ci: if count < 2 || sums.is_empty() {
+        brier_ci: if count < 2 {
             None
         } else {
             bootstrap_question_sums(&sums, params.resamples, derive_seed(seed, "bootstrap"))

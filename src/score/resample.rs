@@ -814,6 +814,28 @@ mod tests {
         );
     }
 
+    /// The tables in one block draw exactly what each table draws on its
+    /// own from the same random stream (binomials and Poissons of several
+    /// sizes, a constant).
+    #[test]
+    fn tables_in_one_block_draw_as_each_table() {
+        let each = vec![
+            DiscreteTable::binomial(40, 0.3),
+            DiscreteTable::poisson(7.5),
+            DiscreteTable::binomial(3, 1.0),
+            DiscreteTable::poisson(0.2),
+            DiscreteTable::binomial(1000, 0.91),
+        ];
+        let flat = Tables::new(each.clone());
+        let mut a = Xoshiro256PlusPlus::seed_from_u64(9);
+        let mut b = Xoshiro256PlusPlus::seed_from_u64(9);
+        for r in 0..2000 {
+            let t = r % each.len();
+            assert_eq!(flat.sample(t, &mut a), each[t].sample(&mut b), "draw {r}");
+        }
+        assert_eq!(flat.sample(2, &mut a), 3);
+    }
+
     /// Pooling by value gives what counting in a sorted map gives, for a few
     /// values or thousands (the index grows many times), with -0.0 as 0.0.
     #[test]
