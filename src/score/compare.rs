@@ -128,10 +128,62 @@ pub fn relative_skill(scores: &[QuestionScores]) -> Vec<Option<f64>> {
 /// into the question-by-question table).
 pub fn relative_skill_owned(scores: Vec<QuestionScores>) -> Vec<Option<f64>> {
     let k = scores.len();
+    if k <= DENSE_LIMIT {
+        return from_pair_sums(k, &dense_pair_sums(&Who::from_lists(scores), k));
+    }
+    relative_from(k, |visit| {
+        for i in 0..k {
+            for j in (i + 1)..k {
+                visit(i, j, shared(&scores[i], &scores[j]));
+            }
+        }
+    })
+}
+
+/// [`relative_skill`] straight from scored rows: `groups[i]` is the range of
+/// forecaster i's rows in `p`, `y` and `question`. The same numbers as
+/// [`relative_skill`] on each group's [`question_scores`], without holding
+/// every group's list at once.
+pub fn relative_skill_rows(
+    groups: &[std::ops::Range<usize>],
+    p: &[f64],
+    y: &[bool],
+    question: &[u32],
+) -> Vec<Option<f64>> {
+    use rayon::prelude::*;
+    let k = groups.len();
+    if k <= DENSE_LIMIT {
+        let sums = dense_pair_sums(&Who::from_rows(groups, p, y, question), k);
+        return from_pair_sums(k, &sums);
+    }
+    let lists: Vec<QuestionScores> = groups
+        .par_iter()
+        .map(|r| question_scores(&p[r.clone()], &y[r.clone()], &question[r.clone()]))
+        .collect();
+    relative_skill_owned(lists)
+}
+
+/// Relative skill from the dense table of [`dense_pair_sums`].
+fn from_pair_sums(k: usize, sums: &[PairSums]) -> Vec<Option<f64>> {
+    relative_from(k, |visit| {
+        for i in 0..k {
+            for j in (i + 1)..k {
+                visit(i, j, sums[i * k + j].widen());
+            }
+        }
+    })
+}
+
+/// Relative skill of k forecasters; `pairs` calls its argument once for
+/// every pair i < j with the sums of [`shared`].
+fn relative_from(
+    k: usize,
+    pairs: impl FnOnce(&mut dyn FnMut(usize, usize, (usize, f64, u64, f64, u64))),
+) -> Vec<Option<f64>> {
     let mut log_sum = vec![0.0f64; k];
     let mut terms = vec![1usize; k]; // r_ii = 1 counts as a term
     let mut shares = vec![false; k];
-    let mut visit = |i: usize, j: usize, (nq, si, ni, sj, nj): (usize, f64, u64, f64, u64)| {
+    pairs(&mut |i, j, (nq, si, ni, sj, nj)| {
         if nq == 0 {
             return;
         }
@@ -146,21 +198,7 @@ pub fn relative_skill_owned(scores: Vec<QuestionScores>) -> Vec<Option<f64>> {
         log_sum[j] -= l;
         terms[i] += 1;
         terms[j] += 1;
-    };
-    if k <= DENSE_LIMIT {
-        let sums = dense_pair_sums(scores);
-        for i in 0..k {
-            for j in (i + 1)..k {
-                visit(i, j, sums[i * k + j].widen());
-            }
-        }
-    } else {
-        for i in 0..k {
-            for j in (i + 1)..k {
-                visit(i, j, shared(&scores[i], &scores[j]));
-            }
-        }
-    }
+    });
     (0..k)
         .map(|i| shares[i].then(|| (log_sum[i] / terms[i] as f64).exp()))
         .collect()
@@ -196,65 +234,170 @@ impl PairSums {
 /// bytes); above it, each pair's question lists are merged.
 const DENSE_LIMIT: usize = 1500;
 
-/// The sums of [`shared`] for every pair (i < j) at index i·k + j, built by one
-/// pass over the questions in increasing order, so each pair's sums are added
-/// in the same order as by merging the two lists (identical results).
-fn dense_pair_sums(scores: Vec<QuestionScores>) -> Vec<PairSums> {
-    use rayon::prelude::*;
-    let k = scores.len();
-    // Who answered each question, in forecaster order: (forecaster, position
-    // in its list), grouped by question with a counting sort.
-    let questions = scores
-        .iter()
-        .filter_map(|l| l.last().map(|e| e.0 as usize + 1))
-        .max()
-        .unwrap_or(0);
-    let mut start = vec![0u32; questions + 1];
-    for list in &scores {
-        for e in list {
-            start[e.0 as usize + 1] += 1;
+/// One forecaster's entry for a question: (forecaster, count, score sum).
+type Entry = (u32, u32, f64);
+
+/// Who answered each question: entries (forecaster, count, score sum) for
+/// question q at `entries[start[q]..end[q]]`, in forecaster order, one
+/// entry per forecaster and question.
+struct Who {
+    start: Vec<u32>,
+    end: Vec<u32>,
+    entries: Vec<Entry>,
+}
+
+impl Who {
+    /// From each forecaster's [`QuestionScores`] (freed once copied).
+    fn from_lists(scores: Vec<QuestionScores>) -> Who {
+        use rayon::prelude::*;
+        let questions = scores
+            .iter()
+            .filter_map(|l| l.last().map(|e| e.0 as usize + 1))
+            .max()
+            .unwrap_or(0);
+        let mut start = vec![0u32; questions + 1];
+        for list in &scores {
+            for e in list {
+                start[e.0 as usize + 1] += 1;
+            }
+        }
+        for q in 0..questions {
+            start[q + 1] += start[q];
+        }
+        // Filled in parallel by runs of questions: each run's entries are one
+        // slice of the table, and each run takes its questions from every
+        // list in forecaster order (identical to one pass over the lists).
+        let mut entries: Vec<Entry> = vec![(0, 0, 0.0); start[questions] as usize];
+        let runs = question_runs(&start, 4 * rayon::current_num_threads().max(1));
+        split_by_runs(&mut entries, &start, &runs)
+            .into_par_iter()
+            .for_each(|(qa, qb, out)| {
+                let base = start[qa];
+                let mut fill: Vec<u32> = start[qa..qb].iter().map(|s| s - base).collect();
+                for (i, list) in scores.iter().enumerate() {
+                    let from = list.partition_point(|e| (e.0 as usize) < qa);
+                    for &(q, s, n) in &list[from..] {
+                        if q as usize >= qb {
+                            break;
+                        }
+                        let slot = &mut fill[q as usize - qa];
+                        out[*slot as usize] = (i as u32, n, s);
+                        *slot += 1;
+                    }
+                }
+            });
+        let end = start[1..].to_vec();
+        start.truncate(questions);
+        Who {
+            start,
+            end,
+            entries,
         }
     }
-    for q in 0..questions {
-        start[q + 1] += start[q];
+
+    /// From scored rows grouped by forecaster (`groups[i]`: forecaster i's
+    /// rows). Room is made for every row of a question; a forecaster's
+    /// second forecast on a question joins its entry (rows are visited in
+    /// order, so its entry is the question's last), which gives each entry's
+    /// sum in row order, as [`question_scores`] adds it.
+    fn from_rows(
+        groups: &[std::ops::Range<usize>],
+        p: &[f64],
+        y: &[bool],
+        question: &[u32],
+    ) -> Who {
+        let questions = question.iter().max().map_or(0, |&q| q as usize + 1);
+        let mut start = vec![0u32; questions + 1];
+        for r in groups {
+            for &q in &question[r.clone()] {
+                start[q as usize + 1] += 1;
+            }
+        }
+        for q in 0..questions {
+            start[q + 1] += start[q];
+        }
+        let mut entries: Vec<Entry> = vec![(0, 0, 0.0); start[questions] as usize];
+        // One pass (rows are not in question order within a forecaster, so
+        // a thread per run of questions would read every row); the caller
+        // runs it beside other work.
+        // Per question: the next free entry, and who wrote the last one.
+        let mut fill: Vec<(u32, u32)> = start[..questions].iter().map(|&s| (s, u32::MAX)).collect();
+        for (i, r) in groups.iter().enumerate() {
+            let i = i as u32;
+            for row in r.clone() {
+                let q = question[row] as usize;
+                let d = p[row] - if y[row] { 1.0 } else { 0.0 };
+                let sq = d * d;
+                let (slot, last) = &mut fill[q];
+                // A second forecast on the question joins the forecaster's
+                // entry, the question's last.
+                if *last == i {
+                    let e = &mut entries[*slot as usize - 1];
+                    e.1 += 1;
+                    e.2 += sq;
+                } else {
+                    entries[*slot as usize] = (i, 1, sq);
+                    *slot += 1;
+                    *last = i;
+                }
+            }
+        }
+        let end = fill.into_iter().map(|f| f.0).collect();
+        start.truncate(questions);
+        Who {
+            start,
+            end,
+            entries,
+        }
     }
-    // (forecaster, count, score sum): each pair's inner loop reads its
-    // question's entries one after another, with nothing to look up. Filled
-    // in parallel by runs of questions: each run's entries are one slice of
-    // the table, and each run takes its questions from every list in
-    // forecaster order (identical to one pass over the lists).
-    let mut who: Vec<(u32, u32, f64)> = vec![(0, 0, 0.0); start[questions] as usize];
-    let runs = 4 * rayon::current_num_threads().max(1);
+
+    fn questions(&self) -> usize {
+        self.start.len()
+    }
+
+    fn group(&self, q: usize) -> &[Entry] {
+        &self.entries[self.start[q] as usize..self.end[q] as usize]
+    }
+}
+
+/// Cuts of 0..questions into about `runs` runs of equal numbers of entries
+/// (`start`: each question's first entry, then the total).
+fn question_runs(start: &[u32], runs: usize) -> Vec<usize> {
+    let questions = start.len() - 1;
+    let total = start[questions] as usize;
     let mut cuts = vec![0usize];
     for (q, &at) in start.iter().enumerate().take(questions).skip(1) {
-        if at as usize * runs >= who.len() * cuts.len() && q > *cuts.last().unwrap_or(&0) {
+        if at as usize * runs >= total * cuts.len() && q > *cuts.last().unwrap_or(&0) {
             cuts.push(q);
         }
     }
     cuts.push(questions);
-    let mut slices = Vec::with_capacity(cuts.len());
-    let mut rest: &mut [(u32, u32, f64)] = &mut who;
-    for w in cuts.windows(2) {
+    cuts
+}
+
+/// The entries split into one slice per run of questions.
+fn split_by_runs<'a>(
+    entries: &'a mut [Entry],
+    start: &[u32],
+    runs: &[usize],
+) -> Vec<(usize, usize, &'a mut [Entry])> {
+    let mut slices = Vec::with_capacity(runs.len());
+    let mut rest = entries;
+    for w in runs.windows(2) {
         let (head, tail) = rest.split_at_mut((start[w[1]] - start[w[0]]) as usize);
         slices.push((w[0], w[1], head));
         rest = tail;
     }
-    slices.into_par_iter().for_each(|(qa, qb, out)| {
-        let base = start[qa];
-        let mut fill: Vec<u32> = start[qa..qb].iter().map(|s| s - base).collect();
-        for (i, list) in scores.iter().enumerate() {
-            let from = list.partition_point(|e| (e.0 as usize) < qa);
-            for &(q, s, n) in &list[from..] {
-                if q as usize >= qb {
-                    break;
-                }
-                let slot = &mut fill[q as usize - qa];
-                out[*slot as usize] = (i as u32, n, s);
-                *slot += 1;
-            }
-        }
-    });
-    drop(scores);
+    slices
+}
+
+/// The sums of [`shared`] for every pair (i < j) of k forecasters at index
+/// i·k + j, built by one pass over the questions in increasing order, so each
+/// pair's sums are added in the same order as by merging the two lists
+/// (identical results).
+fn dense_pair_sums(who: &Who, k: usize) -> Vec<PairSums> {
+    use rayon::prelude::*;
+    let questions = who.questions();
     let mut sums = vec![PairSums::default(); k * k];
     // Rows of the table (the first forecaster of a pair) are split among
     // threads in bands of about equal numbers of pairs; each band walks all
@@ -282,7 +425,7 @@ fn dense_pair_sums(scores: Vec<QuestionScores>) -> Vec<PairSums> {
     }
     parts.into_par_iter().for_each(|(lo, hi, band)| {
         for q in 0..questions {
-            let group = &who[start[q] as usize..start[q + 1] as usize];
+            let group = who.group(q);
             // The group is in forecaster order: this band's rows are a run.
             let first = group.partition_point(|e| (e.0 as usize) < lo);
             for (x, &(a, na, sa)) in group.iter().enumerate().skip(first) {
@@ -475,7 +618,7 @@ mod tests {
             let y: Vec<bool> = q.iter().map(|x| x % 3 == 0).collect();
             scores.push(question_scores(&p, &y, &q));
         }
-        let dense = dense_pair_sums(scores.clone());
+        let dense = dense_pair_sums(&Who::from_lists(scores.clone()), scores.len());
         for i in 0..scores.len() {
             for j in (i + 1)..scores.len() {
                 assert_eq!(
@@ -485,6 +628,55 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// The question table built from scored rows (questions in any order,
+    /// repeats, forecasters with no rows) gives exactly the pair sums of
+    /// merging each forecaster's question list, and the same relative skill.
+    #[test]
+    fn pair_sums_from_rows_agree_exactly_with_merged_lists() {
+        use proptest::prelude::*;
+        let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
+            cases: 200,
+            ..ProptestConfig::default()
+        });
+        let rows = proptest::collection::vec((0u32..30, 0u32..100, any::<bool>()), 0..30);
+        runner
+            .run(&proptest::collection::vec(rows, 0..12), |forecasters| {
+                let (mut p, mut y, mut q, mut groups) = (vec![], vec![], vec![], vec![]);
+                for rows in &forecasters {
+                    let at = p.len();
+                    for &(question, hundredths, yes) in rows {
+                        q.push(question);
+                        p.push(hundredths as f64 / 100.0);
+                        y.push(yes);
+                    }
+                    groups.push(at..p.len());
+                }
+                let lists: Vec<QuestionScores> = groups
+                    .iter()
+                    .map(|r| question_scores(&p[r.clone()], &y[r.clone()], &q[r.clone()]))
+                    .collect();
+                let k = groups.len();
+                let dense = dense_pair_sums(&Who::from_rows(&groups, &p, &y, &q), k);
+                for i in 0..k {
+                    for j in (i + 1)..k {
+                        let (a, b) = (dense[i * k + j].widen(), shared(&lists[i], &lists[j]));
+                        prop_assert_eq!((a.0, a.2, a.4), (b.0, b.2, b.4));
+                        prop_assert_eq!(
+                            (a.1.to_bits(), a.3.to_bits()),
+                            (b.1.to_bits(), b.3.to_bits())
+                        );
+                    }
+                }
+                let by_rows = relative_skill_rows(&groups, &p, &y, &q);
+                let by_lists = relative_skill(&lists);
+                let bits =
+                    |v: &[Option<f64>]| v.iter().map(|x| x.map(f64::to_bits)).collect::<Vec<_>>();
+                prop_assert_eq!(bits(&by_rows), bits(&by_lists));
+                Ok(())
+            })
+            .unwrap();
     }
 
     #[test]

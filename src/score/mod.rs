@@ -235,7 +235,7 @@ pub fn score_set(set: &crate::matching::ScoredSet, params: Params, min_n: usize)
     // The overall summary and the forecasters' run side by side; each
     // forecaster's random draws come from a seed derived from its name, so
     // the result does not depend on threads.
-    let (overall, (mut forecasters, qscores)) = rayon::join(
+    let (overall, (mut forecasters, rel)) = rayon::join(
         || {
             summarize_grouped(
                 &set.p,
@@ -245,14 +245,18 @@ pub fn score_set(set: &crate::matching::ScoredSet, params: Params, min_n: usize)
                 derive_seed(params.seed, ""),
             )
         },
-        || -> (Vec<ForecasterScores>, Vec<QuestionScores>) {
-            (0..set.forecasters.len())
-                .into_par_iter()
-                .map(|g| score_forecaster(set, g, params, min_n, base))
-                .unzip()
+        || {
+            rayon::join(
+                || -> Vec<ForecasterScores> {
+                    (0..set.forecasters.len())
+                        .into_par_iter()
+                        .map(|g| score_forecaster(set, g, params, min_n, base))
+                        .collect()
+                },
+                || compare::relative_skill_rows(&set.groups, &set.p, &set.y, &set.question),
+            )
         },
     );
-    let rel = compare::relative_skill_owned(qscores);
     for (f, r) in forecasters.iter_mut().zip(rel) {
         f.relative_skill = r;
     }
@@ -262,24 +266,17 @@ pub fn score_set(set: &crate::matching::ScoredSet, params: Params, min_n: usize)
     }
 }
 
-/// One forecaster's scores (relative skill left for later) and question scores.
+/// One forecaster's scores (relative skill left for later).
 fn score_forecaster(
     set: &crate::matching::ScoredSet,
     g: usize,
     params: Params,
     min_n: usize,
     base: Option<f64>,
-) -> (ForecasterScores, QuestionScores) {
+) -> ForecasterScores {
     let (name, r) = (&set.forecasters[g], set.groups[g].clone());
     let (p, y, q) = (&set.p[r.clone()], &set.y[r.clone()], &set.question[r]);
-    let qs = question_scores(p, y, q);
-    let summary = summarize_with(
-        p,
-        y,
-        Questions::Scores(&qs),
-        params,
-        derive_seed(params.seed, name),
-    );
+    let summary = summarize_grouped(p, y, q, params, derive_seed(params.seed, name));
     let brier_skill_base_rate = match (summary.brier, base) {
         (Some(b), Some(o)) => {
             let reference = brier(&vec![o; y.len()], y).unwrap_or(0.0);
@@ -287,14 +284,13 @@ fn score_forecaster(
         }
         _ => None,
     };
-    let scores = ForecasterScores {
+    ForecasterScores {
         forecaster: name.clone(),
         ranked: summary.n >= min_n,
         summary,
         relative_skill: None,
         brier_skill_base_rate,
-    };
-    (scores, qs)
+    }
 }
 
 #[cfg(test)]
