@@ -48,8 +48,16 @@ fn same_as_full_loader(root: &Path) {
     }
     for c in &configs {
         let a = fast::match_scan(&scan, c);
-        let b = match_forecasts(&full, c);
+        let mut b = match_forecasts(&full, c);
         assert!(a == b, "ScoredSet differs for {c:?}");
+        // The scoring-only match: the same set without statuses and rows,
+        // and the scan's forecast columns freed.
+        let mut again = fast::scan(root).unwrap().unwrap();
+        let columns = fast::match_scan_columns(&mut again, c);
+        assert!(again.parts.is_empty());
+        b.status = Vec::new();
+        b.forecast = Vec::new();
+        assert!(columns == b, "scoring-only ScoredSet differs for {c:?}");
     }
 }
 

@@ -57,16 +57,10 @@ pub fn run(cli: &Cli, args: &ScoreArgs) -> Result<ExitCode> {
     };
     let t1 = std::time::Instant::now();
     let set = match &mut loaded {
-        Loaded::Fast(scan) => {
-            let mut set = ledger::fast::match_scan(scan, &config);
-            // The forecast columns are in the scored set now; scoring reads
-            // neither each forecast's status nor the row of each scored one
-            // (they are counted in `set.unscored`).
-            scan.parts = Vec::new();
-            set.status = Vec::new();
-            set.forecast = Vec::new();
-            set
-        }
+        // Scoring reads neither each forecast's status nor the row of each
+        // scored one (they are counted in `set.unscored`), and the forecast
+        // columns are in the scored set once matched.
+        Loaded::Fast(scan) => ledger::fast::match_scan_columns(scan, &config),
         Loaded::Full(full) => match_forecasts(full, &config),
     };
     let t_match = t1.elapsed();

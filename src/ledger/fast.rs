@@ -381,13 +381,12 @@ fn scan_unlocked(root: &Path) -> Result<Option<Scan>> {
     // Forecast ids must be unique. Two ids with one hash (a duplicate, or a
     // one-in-10^12 collision) send the ledger to the full loader, which
     // compares the ids themselves.
-    let lists: Vec<&[u64]> = raw.iter().map(|r| r.hashes.as_slice()).collect();
-    if any_equal(&lists) {
+    let lists: Vec<Vec<u64>> = raw
+        .iter_mut()
+        .map(|r| std::mem::take(&mut r.hashes))
+        .collect();
+    if any_equal(lists) {
         return Ok(None);
-    }
-    drop(lists);
-    for r in &mut raw {
-        r.hashes = Vec::new();
     }
     phases.push(("duplicate-id check", t0.elapsed()));
     // Forecasters numbered in name order across all parts.
@@ -440,10 +439,10 @@ fn scan_unlocked(root: &Path) -> Result<Option<Scan>> {
 /// sorted into 256 buckets by their top byte, and each bucket is checked
 /// with a table of its own, small enough for a core's cache; buckets are
 /// checked in parallel.
-fn any_equal(lists: &[&[u64]]) -> bool {
+fn any_equal(lists: Vec<Vec<u64>>) -> bool {
     let mut start = [0usize; 257];
-    for list in lists {
-        for &h in *list {
+    for list in &lists {
+        for &h in list {
             start[(h >> 56) as usize + 1] += 1;
         }
     }
@@ -452,8 +451,9 @@ fn any_equal(lists: &[&[u64]]) -> bool {
     }
     let mut fill = start;
     let mut sorted = vec![0u64; start[256]];
+    // Each list is freed once copied: at most one list beside the copy.
     for list in lists {
-        for &h in *list {
+        for h in list {
             let slot = &mut fill[(h >> 56) as usize];
             sorted[*slot] = h;
             *slot += 1;
@@ -1383,7 +1383,39 @@ static THOUSANDTHS: [f64; 1001] = {
 /// Match a scan's forecasts to outcomes: the same `ScoredSet` as
 /// [`crate::matching::match_forecasts`] on the fully loaded ledger.
 pub fn match_scan(scan: &Scan, config: &MatchConfig) -> ScoredSet {
-    let outcome: Vec<Option<(NaiveDate, OutcomeValue)>> = scan
+    let matched = statuses(scan, config);
+    place(scan, matched, true)
+}
+
+/// [`match_scan`] for scoring only: the scored columns, groups and
+/// unscored counts, without each forecast's status and row (left empty),
+/// and the scan's forecast columns freed as soon as they are read (dates
+/// after the statuses, the rest after placing), so that the ledger's
+/// columns and the scored set are not all held at once.
+pub fn match_scan_columns(scan: &mut Scan, config: &MatchConfig) -> ScoredSet {
+    let matched = statuses(scan, config);
+    for part in &mut scan.parts {
+        part.made_on = Vec::new();
+    }
+    let set = place(scan, matched, false);
+    scan.parts = Vec::new();
+    set
+}
+
+/// Each forecast's status and what placing the scored ones needs.
+struct Statuses {
+    status: Vec<Option<Status>>,
+    /// Scored forecasts per forecaster.
+    count: Vec<usize>,
+    unscored: crate::matching::Unscored,
+    /// Each question's outcome, as of the date matched.
+    outcome: Vec<Outcome>,
+}
+
+/// Each forecast's status, and the scored ones counted per forecaster: the
+/// parts side by side.
+fn statuses(scan: &Scan, config: &MatchConfig) -> Statuses {
+    let outcome: Vec<Outcome> = scan
         .outcome
         .iter()
         .map(|o| o.filter(|(d, _)| config.as_of.is_none_or(|a| *d <= a)))
@@ -1393,14 +1425,9 @@ pub fn match_scan(scan: &Scan, config: &MatchConfig) -> ScoredSet {
         .as_ref()
         .map(|name| scan.forecasters.binary_search(name).ok().map(|i| i as u32));
     let forecasters = scan.forecasters.len();
-    let mut set = ScoredSet {
-        status: vec![None; scan.len()],
-        ..ScoredSet::default()
-    };
-    // Each forecast's status, and the scored ones counted per forecaster:
-    // the parts side by side.
+    let mut status = vec![None; scan.len()];
     let mut slices = Vec::with_capacity(scan.parts.len());
-    let mut rest: &mut [Option<Status>] = &mut set.status;
+    let mut rest: &mut [Option<Status>] = &mut status;
     for part in &scan.parts {
         let (head, tail) = rest.split_at_mut(part.p.len());
         slices.push(head);
@@ -1436,13 +1463,35 @@ pub fn match_scan(scan: &Scan, config: &MatchConfig) -> ScoredSet {
         })
         .collect();
     let mut count = vec![0usize; forecasters];
+    let mut unscored = crate::matching::Unscored::default();
     for (c, u) in &counted {
         for (a, b) in count.iter_mut().zip(c) {
             *a += b;
         }
-        set.unscored.add(u);
+        unscored.add(u);
     }
-    drop(counted);
+    Statuses {
+        status,
+        count,
+        unscored,
+        outcome,
+    }
+}
+
+/// The scored forecasts placed by forecaster; `rows`: whether to keep each
+/// forecast's status and each scored forecast's row.
+fn place(scan: &Scan, matched: Statuses, rows: bool) -> ScoredSet {
+    let Statuses {
+        status,
+        count,
+        unscored,
+        outcome,
+    } = matched;
+    let forecasters = scan.forecasters.len();
+    let mut set = ScoredSet {
+        unscored,
+        ..ScoredSet::default()
+    };
     // Groups in name order (forecasters are numbered in that order), rows in
     // ledger order within a group: a counting sort. The output is cut into
     // runs of whole groups, one per thread; each thread reads every row and
@@ -1460,7 +1509,7 @@ pub fn match_scan(scan: &Scan, config: &MatchConfig) -> ScoredSet {
     set.p = vec![0.0; at];
     set.y = vec![false; at];
     set.question = vec![0; at];
-    set.forecast = vec![0; at];
+    set.forecast = vec![0; if rows { at } else { 0 }];
     let threads = rayon::current_num_threads().max(1);
     let mut cuts = vec![0usize];
     for (w, &s) in start.iter().enumerate() {
@@ -1482,11 +1531,11 @@ pub fn match_scan(scan: &Scan, config: &MatchConfig) -> ScoredSet {
         let (p1, p2) = p.split_at_mut(len);
         let (y1, y2) = y.split_at_mut(len);
         let (q1, q2) = q.split_at_mut(len);
-        let (f1, f2) = f.split_at_mut(len);
+        let (f1, f2) = f.split_at_mut(if rows { len } else { 0 });
         runs.push((lo, hi, p1, y1, q1, f1));
         (p, y, q, f) = (p2, y2, q2, f2);
     }
-    let status = &set.status;
+    let scored = &status;
     runs.into_par_iter().for_each(|(lo, hi, p, y, q, f)| {
         let base = start.get(lo).copied().unwrap_or(0);
         let mut next: Vec<usize> = start[lo..hi].iter().map(|s| s - base).collect();
@@ -1494,19 +1543,24 @@ pub fn match_scan(scan: &Scan, config: &MatchConfig) -> ScoredSet {
         for part in &scan.parts {
             for i in 0..part.p.len() {
                 let w = part.forecaster[i] as usize;
-                if w >= lo && w < hi && status[fi + i] == Some(Status::Scored) {
+                if w >= lo && w < hi && scored[fi + i] == Some(Status::Scored) {
                     let k = next[w - lo];
                     next[w - lo] += 1;
                     let qi = part.question[i];
                     p[k] = part.p[i];
                     y[k] = matches!(outcome[qi as usize], Some((_, OutcomeValue::Yes)));
                     q[k] = qi;
-                    f[k] = (fi + i) as u32;
+                    if rows {
+                        f[k] = (fi + i) as u32;
+                    }
                 }
             }
             fi += part.p.len();
         }
     });
+    if rows {
+        set.status = status;
+    }
     set
 }
 
@@ -1565,16 +1619,16 @@ mod tests {
         let b: Vec<u64> = (0..30_000).map(|_| next()).collect();
         // Many values in one bucket (same top byte).
         let c: Vec<u64> = (0..5_000).map(|_| (next() >> 8) | (7 << 56)).collect();
-        assert!(!any_equal(&[&a, &b, &c]));
-        assert!(!any_equal(&[]));
-        assert!(!any_equal(&[&[0], &[1]]));
-        assert!(any_equal(&[&a, &b, &[b[29_999]]]));
-        assert!(any_equal(&[&a[..], &[a[0]], &b]));
-        assert!(any_equal(&[&c, &[c[4_321]]]));
-        assert!(any_equal(&[&[0, 5], &[0]]));
+        assert!(!any_equal(vec![a.clone(), b.clone(), c.clone()]));
+        assert!(!any_equal(vec![]));
+        assert!(!any_equal(vec![vec![0], vec![1]]));
+        assert!(any_equal(vec![a.clone(), b.clone(), vec![b[29_999]]]));
+        assert!(any_equal(vec![a.clone(), vec![a[0]], b.clone()]));
+        assert!(any_equal(vec![c.clone(), vec![c[4_321]]]));
+        assert!(any_equal(vec![vec![0, 5], vec![0]]));
         let mut d = a.clone();
         d.push(a[12_345]);
-        assert!(any_equal(&[&d]));
+        assert!(any_equal(vec![d]));
     }
 
     /// Every id is found, one at a time and in batches; ids that differ by a
