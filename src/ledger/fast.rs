@@ -439,42 +439,29 @@ fn scan_unlocked(root: &Path) -> Result<Option<Scan>> {
 /// sorted into 256 buckets by their top byte, and each bucket is checked
 /// with a table of its own, small enough for a core's cache; buckets are
 /// checked in parallel.
-fn any_equal(lists: Vec<Vec<u64>>) -> bool {
-    let mut start = [0usize; 257];
-    for list in &lists {
-        for &h in list {
-            start[(h >> 56) as usize + 1] += 1;
-        }
-    }
-    for b in 0..256 {
-        start[b + 1] += start[b];
-    }
-    let mut fill = start;
-    let mut sorted = vec![0u64; start[256]];
-    // Each list is freed once copied: at most one list beside the copy.
-    for list in lists {
-        for h in list {
-            let slot = &mut fill[(h >> 56) as usize];
-            sorted[*slot] = h;
-            *slot += 1;
-        }
-    }
-    let mut buckets = Vec::with_capacity(256);
-    let mut rest: &[u64] = &sorted;
-    for b in 0..256 {
-        let (head, tail) = rest.split_at(start[b + 1] - start[b]);
-        buckets.push(head);
-        rest = tail;
-    }
-    buckets.into_par_iter().any(|bucket| {
+fn any_equal(mut lists: Vec<Vec<u64>>) -> bool {
+    // Each list is put in bucket order in place (no copy), side by side.
+    let starts: Vec<[usize; 257]> = lists.par_iter_mut().map(|l| by_top_byte(l)).collect();
+    let buckets: Vec<Vec<&[u64]>> = (0..256)
+        .map(|b| {
+            lists
+                .iter()
+                .zip(&starts)
+                .map(|(l, s)| &l[s[b]..s[b + 1]])
+                .collect()
+        })
+        .collect();
+    buckets.into_par_iter().any(|slices| {
+        let bucket = slices.iter().flat_map(|s| s.iter()).copied();
+        let len: usize = slices.iter().map(|s| s.len()).sum();
         // Open addressing at most half full, keyed by the next bits; a
         // stored value is never 0 here (0 marks an empty slot; a 0 hash is
         // compared on its own).
-        let size = (2 * bucket.len()).next_power_of_two().max(16);
+        let size = (2 * len).next_power_of_two().max(16);
         let mut table = vec![0u64; size];
         let shift = 64 - size.trailing_zeros();
         let mut zero = false;
-        for &h in bucket {
+        for h in bucket {
             if h == 0 {
                 if zero {
                     return true;
@@ -496,6 +483,33 @@ fn any_equal(lists: Vec<Vec<u64>>) -> bool {
         }
         false
     })
+}
+
+/// Reorder `v` in place so that values are grouped by their top byte, in
+/// increasing order (one pass of an in-place radix sort: each value is
+/// swapped straight into its group); returns where each group starts, and
+/// the length last.
+fn by_top_byte(v: &mut [u64]) -> [usize; 257] {
+    let mut start = [0usize; 257];
+    for &h in v.iter() {
+        start[(h >> 56) as usize + 1] += 1;
+    }
+    for b in 0..256 {
+        start[b + 1] += start[b];
+    }
+    let mut next = start;
+    for b in 0..256 {
+        while next[b] < start[b + 1] {
+            let t = (v[next[b]] >> 56) as usize;
+            if t == b {
+                next[b] += 1;
+            } else {
+                v.swap(next[b], next[t]);
+                next[t] += 1;
+            }
+        }
+    }
+    start
 }
 
 /// Batches below this size are read by one thread.
@@ -1606,6 +1620,40 @@ mod tests {
 
     /// Equal values are found wherever they are (same list or not, same
     /// bucket or a full one), and distinct values are never reported.
+    #[test]
+    fn grouping_by_top_byte_keeps_every_value_and_groups_them() {
+        let mut x: u64 = 5;
+        let mut v: Vec<u64> = (0..20_000)
+            .map(|i| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                // Some groups empty, some crowded, repeats.
+                if i % 3 == 0 {
+                    x | (0xab << 56)
+                } else if i % 7 == 0 {
+                    42
+                } else {
+                    x
+                }
+            })
+            .collect();
+        let mut before = v.clone();
+        let start = by_top_byte(&mut v);
+        assert_eq!(start[0], 0);
+        assert_eq!(start[256], v.len());
+        for b in 0..256 {
+            assert!(
+                v[start[b]..start[b + 1]]
+                    .iter()
+                    .all(|h| (h >> 56) as usize == b)
+            );
+        }
+        before.sort_unstable();
+        v.sort_unstable();
+        assert_eq!(before, v);
+    }
+
     #[test]
     fn any_equal_finds_exactly_the_repeats() {
         let mut x: u64 = 77;
