@@ -128,8 +128,11 @@ pub fn relative_skill(scores: &[QuestionScores]) -> Vec<Option<f64>> {
 /// into the question-by-question table).
 pub fn relative_skill_owned(scores: Vec<QuestionScores>) -> Vec<Option<f64>> {
     let k = scores.len();
-    if k <= DENSE_LIMIT {
-        return from_pair_sums(k, &dense_pair_sums(&Who::from_lists(scores), k));
+    if k <= DENSE_LIMIT
+        && let Some(who) = Who::from_lists(&scores)
+    {
+        drop(scores);
+        return from_pair_sums(k, &dense_pair_sums(&who, k));
     }
     relative_from(k, |visit| {
         for i in 0..k {
@@ -152,9 +155,10 @@ pub fn relative_skill_rows(
 ) -> Vec<Option<f64>> {
     use rayon::prelude::*;
     let k = groups.len();
-    if k <= DENSE_LIMIT {
-        let sums = dense_pair_sums(&Who::from_rows(groups, p, y, question), k);
-        return from_pair_sums(k, &sums);
+    if k <= DENSE_LIMIT
+        && let Some(who) = Who::from_rows(groups, p, y, question)
+    {
+        return from_pair_sums(k, &dense_pair_sums(&who, k));
     }
     let lists: Vec<QuestionScores> = groups
         .par_iter()
@@ -234,8 +238,39 @@ impl PairSums {
 /// bytes); above it, each pair's question lists are merged.
 const DENSE_LIMIT: usize = 1500;
 
-/// One forecaster's entry for a question: (forecaster, count, score sum).
-type Entry = (u32, u32, f64);
+/// One forecaster's entry for a question in 12 bytes: the forecaster (the
+/// low bits: dense tables have at most [`DENSE_LIMIT`] forecasters) and its
+/// number of forecasts on the question in one word, and their score sum.
+#[derive(Clone, Copy, Default)]
+#[repr(C, packed(4))]
+struct Entry {
+    key: u32,
+    sum: f64,
+}
+
+const FORECASTER_BITS: u32 = 11;
+const _: () = assert!(DENSE_LIMIT < 1 << FORECASTER_BITS);
+/// The most forecasts one entry counts (a table that needs more is not
+/// built: the pairs are merged list by list instead).
+const MAX_COUNT: u32 = u32::MAX >> FORECASTER_BITS;
+
+impl Entry {
+    fn new(forecaster: usize, count: u32, sum: f64) -> Entry {
+        debug_assert!(forecaster < 1 << FORECASTER_BITS && count <= MAX_COUNT);
+        Entry {
+            key: forecaster as u32 | count << FORECASTER_BITS,
+            sum,
+        }
+    }
+
+    fn forecaster(self) -> usize {
+        (self.key & ((1 << FORECASTER_BITS) - 1)) as usize
+    }
+
+    fn count(self) -> u32 {
+        self.key >> FORECASTER_BITS
+    }
+}
 
 /// Who answered each question: entries (forecaster, count, score sum) for
 /// question q at `entries[start[q]..end[q]]`, in forecaster order, one
@@ -247,16 +282,20 @@ struct Who {
 }
 
 impl Who {
-    /// From each forecaster's [`QuestionScores`] (freed once copied).
-    fn from_lists(scores: Vec<QuestionScores>) -> Who {
+    /// From each forecaster's [`QuestionScores`]; `None` when an entry would
+    /// count more than [`MAX_COUNT`] forecasts.
+    fn from_lists(scores: &[QuestionScores]) -> Option<Who> {
         use rayon::prelude::*;
+        if scores.iter().flatten().any(|e| e.2 > MAX_COUNT) {
+            return None;
+        }
         let questions = scores
             .iter()
             .filter_map(|l| l.last().map(|e| e.0 as usize + 1))
             .max()
             .unwrap_or(0);
         let mut start = vec![0u32; questions + 1];
-        for list in &scores {
+        for list in scores {
             for e in list {
                 start[e.0 as usize + 1] += 1;
             }
@@ -267,7 +306,7 @@ impl Who {
         // Filled in parallel by runs of questions: each run's entries are one
         // slice of the table, and each run takes its questions from every
         // list in forecaster order (identical to one pass over the lists).
-        let mut entries: Vec<Entry> = vec![(0, 0, 0.0); start[questions] as usize];
+        let mut entries = vec![Entry::default(); start[questions] as usize];
         let runs = question_runs(&start, 4 * rayon::current_num_threads().max(1));
         split_by_runs(&mut entries, &start, &runs)
             .into_par_iter()
@@ -281,18 +320,18 @@ impl Who {
                             break;
                         }
                         let slot = &mut fill[q as usize - qa];
-                        out[*slot as usize] = (i as u32, n, s);
+                        out[*slot as usize] = Entry::new(i, n, s);
                         *slot += 1;
                     }
                 }
             });
         let end = start[1..].to_vec();
         start.truncate(questions);
-        Who {
+        Some(Who {
             start,
             end,
             entries,
-        }
+        })
     }
 
     /// From scored rows grouped by forecaster (`groups[i]`: forecaster i's
@@ -305,7 +344,7 @@ impl Who {
         p: &[f64],
         y: &[bool],
         question: &[u32],
-    ) -> Who {
+    ) -> Option<Who> {
         let questions = question.iter().max().map_or(0, |&q| q as usize + 1);
         let mut start = vec![0u32; questions + 1];
         for r in groups {
@@ -316,7 +355,7 @@ impl Who {
         for q in 0..questions {
             start[q + 1] += start[q];
         }
-        let mut entries: Vec<Entry> = vec![(0, 0, 0.0); start[questions] as usize];
+        let mut entries = vec![Entry::default(); start[questions] as usize];
         // One pass (rows are not in question order within a forecaster, so
         // a thread per run of questions would read every row); the caller
         // runs it beside other work.
@@ -333,10 +372,12 @@ impl Who {
                 // entry, the question's last.
                 if *last == i {
                     let e = &mut entries[*slot as usize - 1];
-                    e.1 += 1;
-                    e.2 += sq;
+                    if e.count() == MAX_COUNT {
+                        return None;
+                    }
+                    *e = Entry::new(i as usize, e.count() + 1, e.sum + sq);
                 } else {
-                    entries[*slot as usize] = (i, 1, sq);
+                    entries[*slot as usize] = Entry::new(i as usize, 1, sq);
                     *slot += 1;
                     *last = i;
                 }
@@ -344,11 +385,11 @@ impl Who {
         }
         let end = fill.into_iter().map(|f| f.0).collect();
         start.truncate(questions);
-        Who {
+        Some(Who {
             start,
             end,
             entries,
-        }
+        })
     }
 
     fn questions(&self) -> usize {
@@ -427,14 +468,15 @@ fn dense_pair_sums(who: &Who, k: usize) -> Vec<PairSums> {
         for q in 0..questions {
             let group = who.group(q);
             // The group is in forecaster order: this band's rows are a run.
-            let first = group.partition_point(|e| (e.0 as usize) < lo);
-            for (x, &(a, na, sa)) in group.iter().enumerate().skip(first) {
-                let a = a as usize;
+            let first = group.partition_point(|e| e.forecaster() < lo);
+            for (x, &ea) in group.iter().enumerate().skip(first) {
+                let (a, na, sa) = (ea.forecaster(), ea.count(), ea.sum);
                 if a >= hi {
                     break;
                 }
-                for &(b, nb, sb) in &group[x + 1..] {
-                    let e = &mut band[(a - lo) * k + b as usize];
+                for &eb in &group[x + 1..] {
+                    let (b, nb, sb) = (eb.forecaster(), eb.count(), eb.sum);
+                    let e = &mut band[(a - lo) * k + b];
                     e.questions += 1;
                     e.sum_a += sa;
                     e.n_a += na;
@@ -618,7 +660,7 @@ mod tests {
             let y: Vec<bool> = q.iter().map(|x| x % 3 == 0).collect();
             scores.push(question_scores(&p, &y, &q));
         }
-        let dense = dense_pair_sums(&Who::from_lists(scores.clone()), scores.len());
+        let dense = dense_pair_sums(&Who::from_lists(&scores).unwrap(), scores.len());
         for i in 0..scores.len() {
             for j in (i + 1)..scores.len() {
                 assert_eq!(
@@ -658,7 +700,7 @@ mod tests {
                     .map(|r| question_scores(&p[r.clone()], &y[r.clone()], &q[r.clone()]))
                     .collect();
                 let k = groups.len();
-                let dense = dense_pair_sums(&Who::from_rows(&groups, &p, &y, &q), k);
+                let dense = dense_pair_sums(&Who::from_rows(&groups, &p, &y, &q).unwrap(), k);
                 for i in 0..k {
                     for j in (i + 1)..k {
                         let (a, b) = (dense[i * k + j].widen(), shared(&lists[i], &lists[j]));
@@ -677,6 +719,35 @@ mod tests {
                 Ok(())
             })
             .unwrap();
+    }
+
+    /// More forecasts by one forecaster on one question than an entry of
+    /// the table counts: the pairs are merged list by list instead, with the
+    /// same result.
+    #[test]
+    fn an_entry_too_large_for_the_table_falls_back_to_merging() {
+        let many = MAX_COUNT as usize + 1;
+        let mut q = vec![0u32; many];
+        let mut p = vec![0.25; many];
+        let mut y = vec![true; many];
+        // A second forecaster on questions 0 and 1, the first on 1 too.
+        q.extend([1, 0, 1]);
+        p.extend([0.5, 0.9, 0.6]);
+        y.extend([false, true, false]);
+        let groups = vec![0..many + 1, many + 1..many + 3];
+        assert!(Who::from_rows(&groups, &p, &y, &q).is_none());
+        let lists: Vec<QuestionScores> = groups
+            .iter()
+            .map(|r| question_scores(&p[r.clone()], &y[r.clone()], &q[r.clone()]))
+            .collect();
+        assert!(Who::from_lists(&lists).is_none());
+        let r = relative_skill_rows(&groups, &p, &y, &q);
+        // Question 0: 0.5625 a forecast against 0.01; question 1: 0.25 against 0.36.
+        let a = (0.5625 * many as f64 + 0.25) / (many as f64 + 1.0);
+        let b = (0.01 + 0.36) / 2.0;
+        let expect = (a / b).sqrt();
+        assert!((r[0].unwrap() - expect).abs() < 1e-12, "{r:?} {expect}");
+        assert!((r[1].unwrap() - 1.0 / expect).abs() < 1e-12, "{r:?}");
     }
 
     #[test]
