@@ -655,21 +655,21 @@ fn bootstrap_clusters(
                     let mut lane = 0;
                     if !rare.is_empty() {
                         let m = pool.sample(&mut rng);
-                        for _ in 0..m {
-                            let (vs, vn) = rare[rng.random_range(0..rare.len())];
+                        draw_uniform_n(&mut rng, rare.len(), m as usize, |i| {
+                            let (vs, vn) = rare[i];
                             s[lane & 3] += vs;
                             n += vn;
                             lane += 1;
-                        }
+                        });
                         drawn += m;
                     }
                     if drawn <= k as u64 {
-                        for _ in drawn..k as u64 {
-                            let c = clusters[rng.random_range(0..k)];
+                        draw_uniform_n(&mut rng, k, k - drawn as usize, |i| {
+                            let c = clusters[i];
                             s[lane & 3] += c.0;
                             n += c.1;
                             lane += 1;
-                        }
+                        });
                         break;
                     }
                 }
@@ -728,11 +728,17 @@ fn bootstrap_clusters(
 /// Call `f` with `k` independent uniform draws from 0..k (k < 2^32): two
 /// from each 64-bit random number, each half mapped onto 0..k by Lemire's
 /// multiply-shift, rejecting the few values that would make it uneven.
-fn draw_uniform(rng: &mut Xoshiro256PlusPlus, k: usize, mut f: impl FnMut(usize)) {
+fn draw_uniform(rng: &mut Xoshiro256PlusPlus, k: usize, f: impl FnMut(usize)) {
+    draw_uniform_n(rng, k, k, f)
+}
+
+/// Call `f` with `count` independent uniform draws from 0..k (k < 2^32), as
+/// [`draw_uniform`] draws them.
+fn draw_uniform_n(rng: &mut Xoshiro256PlusPlus, k: usize, count: usize, mut f: impl FnMut(usize)) {
     debug_assert!(k > 0 && k <= u32::MAX as usize);
     // 2^32 mod k: the rejection zone.
     let reject_below = (k as u32).wrapping_neg() % k as u32;
-    let mut left = k;
+    let mut left = count;
     while left > 0 {
         let r = rng.next_u64();
         for half in [r as u32, (r >> 32) as u32] {
@@ -974,6 +980,24 @@ mod tests {
         assert!(chi < 22.46, "{chi} {counts:?}");
         // One question: always 0.
         draw_uniform(&mut rng, 1, |i| assert_eq!(i, 0));
+        // Any number of draws from a range of another size, none included;
+        // an odd count uses half of the last random number.
+        for (range, count) in [(5usize, 0usize), (5, 1), (3, 8), (1000, 333)] {
+            let mut drawn = 0;
+            draw_uniform_n(&mut rng, range, count, |i| {
+                assert!(i < range);
+                drawn += 1;
+            });
+            assert_eq!(drawn, count);
+        }
+        let mut hits = [0u64; 3];
+        draw_uniform_n(&mut rng, 3, 30_001, |i| hits[i] += 1);
+        let sd = (30_001.0_f64 * (1.0 / 3.0) * (2.0 / 3.0)).sqrt();
+        assert!(
+            hits.iter()
+                .all(|&h| (h as f64 - 30_001.0 / 3.0).abs() < 5.0 * sd),
+            "{hits:?}"
+        );
     }
 
     #[test]
