@@ -23,6 +23,9 @@
 //! on a ledger with errors the output is exactly the full loader's, and on a
 //! clean ledger [`match_scan`] gives exactly the `ScoredSet` of
 //! [`crate::matching::match_forecasts`] (tested in `tests/fast_path.rs`).
+//! [`match_scan_columns`], what `hindsight score` uses, gives the same set
+//! without the per-forecast status and row, and frees the scan's columns as
+//! it goes, so that they and the scored set are not all held at once.
 
 use std::fs::File;
 use std::hash::BuildHasher;
