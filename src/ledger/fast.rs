@@ -438,11 +438,20 @@ fn scan_unlocked(root: &Path) -> Result<Option<Scan>> {
     }))
 }
 
-/// Whether two of the values are equal. The values (uniform hashes) are
-/// sorted into 256 buckets by their top byte, and each bucket is checked
-/// with a table of its own, small enough for a core's cache; buckets are
-/// checked in parallel.
-fn any_equal(mut lists: Vec<Vec<u64>>) -> bool {
+/// Whether two of the values are equal. The values (uniform hashes) of each
+/// list are grouped in place by their top byte, and each of the 256 buckets
+/// (that group's slice of every list) is checked with a table of its own,
+/// small enough for a core's cache; buckets are checked in parallel.
+fn any_equal(lists: Vec<Vec<u64>>) -> bool {
+    // Short lists (a ledger of many small batch files) are pooled into one,
+    // so that the 256 slices kept per list stay few; long ones are not
+    // copied.
+    const SHORT: usize = 1 << 16;
+    let (mut lists, short): (Vec<Vec<u64>>, Vec<Vec<u64>>) =
+        lists.into_iter().partition(|l| l.len() >= SHORT);
+    if !short.is_empty() {
+        lists.push(short.concat());
+    }
     // Each list is put in bucket order in place (no copy), side by side.
     let starts: Vec<[usize; 257]> = lists.par_iter_mut().map(|l| by_top_byte(l)).collect();
     let buckets: Vec<Vec<&[u64]>> = (0..256)
@@ -1621,8 +1630,7 @@ mod tests {
         assert_eq!(plain_decimal("."), None);
     }
 
-    /// Equal values are found wherever they are (same list or not, same
-    /// bucket or a full one), and distinct values are never reported.
+    /// In-place grouping keeps every value and puts each in its group.
     #[test]
     fn grouping_by_top_byte_keeps_every_value_and_groups_them() {
         let mut x: u64 = 5;
@@ -1657,6 +1665,9 @@ mod tests {
         assert_eq!(before, v);
     }
 
+    /// Equal values are found wherever they are (same list or not, same
+    /// bucket or a full one, small lists pooled or not), and distinct
+    /// values are never reported.
     #[test]
     fn any_equal_finds_exactly_the_repeats() {
         let mut x: u64 = 77;
@@ -1680,6 +1691,18 @@ mod tests {
         let mut d = a.clone();
         d.push(a[12_345]);
         assert!(any_equal(vec![d]));
+        // A long list (kept as it is) beside many one-value lists (pooled).
+        let long: Vec<u64> = (0..70_000).map(|_| next()).collect();
+        let singles: Vec<Vec<u64>> = (0..2_000).map(|_| vec![next()]).collect();
+        let mut lists = vec![long.clone()];
+        lists.extend(singles.iter().cloned());
+        assert!(!any_equal(lists.clone()));
+        lists.push(vec![long[69_999]]);
+        assert!(any_equal(lists));
+        let mut lists = singles.clone();
+        lists.push(vec![singles[1_234][0]]);
+        assert!(any_equal(lists));
+        assert!(any_equal(vec![long.clone(), long]));
     }
 
     /// Every id is found, one at a time and in batches; ids that differ by a

@@ -145,8 +145,10 @@ pub fn relative_skill_owned(scores: Vec<QuestionScores>) -> Vec<Option<f64>> {
 
 /// [`relative_skill`] straight from scored rows: `groups[i]` is the range of
 /// forecaster i's rows in `p`, `y` and `question`. The same numbers as
-/// [`relative_skill`] on each group's [`question_scores`], without holding
-/// every group's list at once.
+/// [`relative_skill`] on each group's [`question_scores`]; up to
+/// [`DENSE_LIMIT`] forecasters without holding every group's list at once
+/// (beyond it, or past [`MAX_COUNT`] forecasts by one forecaster on one
+/// question, the lists are built and merged pair by pair).
 pub fn relative_skill_rows(
     groups: &[std::ops::Range<usize>],
     p: &[f64],
@@ -335,16 +337,22 @@ impl Who {
     }
 
     /// From scored rows grouped by forecaster (`groups[i]`: forecaster i's
-    /// rows). Room is made for every row of a question; a forecaster's
-    /// second forecast on a question joins its entry (rows are visited in
-    /// order, so its entry is the question's last), which gives each entry's
-    /// sum in row order, as [`question_scores`] adds it.
+    /// rows); `None` when an entry would count more than [`MAX_COUNT`]
+    /// forecasts, or there are 2^32 rows or more. Room is made for every row
+    /// of a question; a forecaster's second forecast on a question joins its
+    /// entry (rows are visited in order, so its entry is the question's
+    /// last), which gives each entry's sum in row order, as
+    /// [`question_scores`] adds it.
     fn from_rows(
         groups: &[std::ops::Range<usize>],
         p: &[f64],
         y: &[bool],
         question: &[u32],
     ) -> Option<Who> {
+        // Entries are numbered in 32 bits.
+        if question.len() >= u32::MAX as usize {
+            return None;
+        }
         let questions = question.iter().max().map_or(0, |&q| q as usize + 1);
         let mut start = vec![0u32; questions + 1];
         for r in groups {

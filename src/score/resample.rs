@@ -107,7 +107,8 @@ impl Groups {
     /// squared error, so the error of the recalibrated values is at least
     /// that of each group's own mean, Σ k (n - k) / n. `inv_n` holds 1 / n
     /// per group. Rounding aside (the caller leaves a margin for it), the
-    /// true miscalibration is at most this.
+    /// true miscalibration is at most this. Also returns the squared error of
+    /// p over the total (the scale of the rounding).
     fn mcb_bound(&self, yes: &[u64], inv_n: &[f64], total: u64) -> (f64, f64) {
         let (mut sse, mut own) = (0.0, 0.0);
         for (((&p, &n), &k), &inv) in self.p.iter().zip(&self.n).zip(yes).zip(inv_n) {
@@ -260,11 +261,16 @@ pub fn corp_consistency_groups(
     let inv_n: Vec<f64> = g.n.iter().map(|&n| 1.0 / n as f64).collect();
     // Without a band only whether MCB* reaches the observed value matters:
     // when a bound of MCB* (no PAV needed) stays clearly below it, so does
-    // MCB*, and the PAV fit is skipped. The margin is far above the rounding
-    // of either sum (relative 1e-16 a term). The bound pays off when the
-    // observed value is far in the tail (a miscalibrated forecaster); when
-    // it skips fewer than a quarter of the first 64 resamples it is dropped.
-    // Either way every resample is counted exactly as with the fit.
+    // MCB*, and the PAV fit is skipped. Both share the squared error of p
+    // (the same terms in the same order); the bound's own-mean error and
+    // the fit's pooled error are each at most the squared error of p, and
+    // each is a sum of at most d terms, so the rounding separates them by
+    // less than 2 (d + 3) 2^-53 of that error: the margin is well above it.
+    // The bound pays off when the observed value is far in the tail (a
+    // miscalibrated forecaster); once, after the first 64 resamples, it has
+    // skipped fewer than a quarter of those it was tried on, it is dropped
+    // for good. Either way every resample is counted exactly as with the fit.
+    let slack = 1e-9 + 1e-15 * g.p.len() as f64;
     let (mut tried, mut skipped) = (0usize, 0usize);
     for _ in 0..resamples {
         for (t, k) in draws.iter_mut().enumerate() {
@@ -273,7 +279,7 @@ pub fn corp_consistency_groups(
         if !band && (tried < 64 || 4 * skipped >= tried) {
             tried += 1;
             let (bound, scale) = g.mcb_bound(&draws, &inv_n, total);
-            if bound + 1e-9 * (scale + observed.abs()) < observed - tol {
+            if bound + slack * (scale + observed.abs()) < observed - tol {
                 skipped += 1;
                 continue;
             }
