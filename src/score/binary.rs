@@ -80,6 +80,47 @@ pub fn log_score(p: &[f64], y: &[bool], clamp: f64) -> Option<(f64, usize)> {
     Some((sum / p.len() as f64, clamped))
 }
 
+/// [`brier`] and [`log_score`] from forecasts pooled by value (`g`: each
+/// distinct p with its number of forecasts and of yes outcomes): each term
+/// is added once per distinct value, times its count, so the sums equal the
+/// row sums up to rounding (and round less), in O(distinct values).
+pub(crate) fn brier_groups(g: &super::Groups) -> Option<f64> {
+    let total: u64 = g.n.iter().sum();
+    if total == 0 {
+        return None;
+    }
+    let sum: f64 =
+        g.p.iter()
+            .zip(&g.n)
+            .zip(&g.yes)
+            .map(|((&p, &n), &k)| k as f64 * (1.0 - p) * (1.0 - p) + (n - k) as f64 * p * p)
+            .sum();
+    Some(sum / total as f64)
+}
+
+/// [`log_score`] from pooled forecasts (see [`brier_groups`]); a value's
+/// logarithms are taken only for outcomes it has.
+pub(crate) fn log_score_groups(g: &super::Groups, clamp: f64) -> Option<(f64, usize)> {
+    let total: u64 = g.n.iter().sum();
+    if total == 0 {
+        return None;
+    }
+    let (mut sum, mut clamped) = (0.0, 0u64);
+    for ((&p, &n), &k) in g.p.iter().zip(&g.n).zip(&g.yes) {
+        let pc = p.clamp(clamp, 1.0 - clamp);
+        if pc != p {
+            clamped += n;
+        }
+        if k > 0 {
+            sum -= k as f64 * pc.ln();
+        }
+        if n > k {
+            sum -= (n - k) as f64 * (1.0 - pc).ln();
+        }
+    }
+    Some((sum / total as f64, clamped as usize))
+}
+
 /// Share of outcomes that were yes.
 ///
 /// ```

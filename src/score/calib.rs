@@ -55,6 +55,24 @@ pub fn spiegelhalter(p: &[f64], y: &[bool]) -> Option<ZTest> {
         num += (o - p) * w;
         den += w * w * p * (1.0 - p);
     }
+    spiegelhalter_from(num, den)
+}
+
+/// [`spiegelhalter`] from forecasts pooled by value: per distinct p with n
+/// forecasts and k yes, the numerator adds (k - n p)(1 - 2p) and the
+/// denominator n (1 - 2p)^2 p (1 - p) (the row sums up to rounding).
+pub(crate) fn spiegelhalter_groups(g: &super::Groups) -> Option<ZTest> {
+    let (mut num, mut den) = (0.0, 0.0);
+    for ((&p, &n), &k) in g.p.iter().zip(&g.n).zip(&g.yes) {
+        let w = 1.0 - 2.0 * p;
+        num += (k as f64 - n as f64 * p) * w;
+        den += n as f64 * (w * w * p * (1.0 - p));
+    }
+    spiegelhalter_from(num, den)
+}
+
+/// The test from its numerator and denominator sums.
+fn spiegelhalter_from(num: f64, den: f64) -> Option<ZTest> {
     if den <= 0.0 || !den.is_finite() {
         return None;
     }

@@ -95,6 +95,21 @@ pub(crate) fn bin_sums(p: &[f64], y: &[bool], bins: usize) -> BinSums {
     acc
 }
 
+/// [`bin_sums`] from forecasts pooled by value: each distinct p adds its
+/// count, count × p and yes outcomes to its bin (the row sums up to
+/// rounding), in O(distinct values).
+pub(crate) fn bin_sums_groups(g: &super::Groups, bins: usize) -> BinSums {
+    let binner = Binner::new(bins);
+    let mut acc = vec![(0usize, 0.0f64, 0usize); bins];
+    for ((&p, &n), &k) in g.p.iter().zip(&g.n).zip(&g.yes) {
+        let a = &mut acc[binner.index(p)];
+        a.0 += n as usize;
+        a.1 += n as f64 * p;
+        a.2 += k as usize;
+    }
+    acc
+}
+
 /// The calibration table: every non-empty bin in increasing order with its
 /// mean forecast, observed frequency and 95% Jeffreys interval.
 ///

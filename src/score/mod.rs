@@ -149,15 +149,17 @@ fn summarize_with(
     params: Params,
     seed: u64,
 ) -> Summary {
-    let brier_v = brier(p, y);
-    let base = base_rate(y);
-    let log = log_score(p, y, params.log_clamp);
-    // Forecasts pooled by distinct value once: AUC, CORP, the consistency
-    // resampling and the logistic fits all work on the pooled counts.
+    // Forecasts pooled by distinct value once, the only pass over the rows:
+    // every statistic works on the pooled counts (a few hundred values at
+    // most for forecasts people write), with sums per distinct value that
+    // equal the row sums up to rounding.
     let pooled = Groups::new(p, y);
-    // One pass of binning for the calibration table, Murphy and
-    // Hosmer-Lemeshow.
-    let bins = decomp::bin_sums(p, y, params.bins);
+    let brier_v = binary::brier_groups(&pooled);
+    let yes: u64 = pooled.yes.iter().sum();
+    let base = (!y.is_empty()).then(|| yes as f64 / y.len() as f64);
+    let log = binary::log_score_groups(&pooled, params.log_clamp);
+    // The bins of the calibration table, Murphy and Hosmer-Lemeshow.
+    let bins = decomp::bin_sums_groups(&pooled, params.bins);
     let consistency = corp_consistency_groups(
         &pooled,
         params.resamples,
@@ -187,7 +189,7 @@ fn summarize_with(
         corp: brier_v.and_then(|b| corp_groups(&pooled, b)),
         calibration: decomp::calibration_bins_from(&bins),
         brier_skill_chimp: brier_v.map(brier_skill_chimp),
-        spiegelhalter: spiegelhalter(p, y),
+        spiegelhalter: calib::spiegelhalter_groups(&pooled),
         hosmer_lemeshow: calib::hosmer_lemeshow_from(&bins),
         calibration_line: calibration_line_groups(&pooled, params.log_clamp),
         calibration_in_the_large: calibration_in_the_large_groups(&pooled, params.log_clamp),
@@ -279,7 +281,10 @@ fn score_forecaster(
     let summary = summarize_grouped(p, y, q, params, derive_seed(params.seed, name));
     let brier_skill_base_rate = match (summary.brier, base) {
         (Some(b), Some(o)) => {
-            let reference = brier(&vec![o; y.len()], y).unwrap_or(0.0);
+            // Always saying o: (1 - o)^2 for each yes, o^2 for each no.
+            let yes = y.iter().filter(|&&v| v).count() as f64;
+            let no = y.len() as f64 - yes;
+            let reference = (yes * (1.0 - o) * (1.0 - o) + no * o * o) / y.len() as f64;
             (reference > 0.0).then(|| 1.0 - b / reference)
         }
         _ => None,
@@ -296,6 +301,82 @@ fn score_forecaster(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The pooled sums (once per distinct value, times its count) agree
+    /// with the row sums up to rounding, and the counts exactly, on any
+    /// forecasts (on a grid, free, at 0 and 1, clamped or not).
+    #[test]
+    fn pooled_statistics_equal_the_row_statistics() {
+        use proptest::prelude::*;
+        let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
+            cases: 300,
+            ..ProptestConfig::default()
+        });
+        let value = prop_oneof![
+            (0u32..=20).prop_map(|k| k as f64 / 20.0),
+            0.0f64..=1.0,
+            Just(0.0),
+            Just(1.0),
+            Just(0.0005),
+        ];
+        let rows = proptest::collection::vec((value, any::<bool>()), 0..400);
+        runner
+            .run(
+                &(rows, prop_oneof![Just(0.0), Just(0.001), Just(0.01)]),
+                |(rows, clamp)| {
+                    let (p, y): (Vec<f64>, Vec<bool>) = rows.into_iter().unzip();
+                    let g = Groups::new(&p, &y);
+                    let close = |a: Option<f64>, b: Option<f64>| match (a, b) {
+                        (Some(a), Some(b)) => {
+                            a == b || (a - b).abs() <= 1e-12 * a.abs().max(b.abs())
+                        }
+                        (a, b) => a == b,
+                    };
+                    prop_assert!(close(binary::brier_groups(&g), brier(&p, &y)));
+                    let (a, b) = (
+                        binary::log_score_groups(&g, clamp),
+                        log_score(&p, &y, clamp),
+                    );
+                    prop_assert_eq!(a.map(|l| l.1), b.map(|l| l.1));
+                    prop_assert!(close(a.map(|l| l.0), b.map(|l| l.0)), "{:?} {:?}", a, b);
+                    let (a, b) = (calib::spiegelhalter_groups(&g), spiegelhalter(&p, &y));
+                    prop_assert_eq!(a.is_some(), b.is_some());
+                    if let (Some(a), Some(b)) = (a, b) {
+                        // z divides by a sum that can be tiny: compare the parts.
+                        prop_assert!((a.z - b.z).abs() <= 1e-9 * (1.0 + b.z.abs()), "{a:?} {b:?}");
+                    }
+                    let (a, b) = (
+                        decomp::bin_sums_groups(&g, 10),
+                        decomp::bin_sums(&p, &y, 10),
+                    );
+                    for (x, z) in a.iter().zip(&b) {
+                        prop_assert_eq!((x.0, x.2), (z.0, z.2));
+                        prop_assert!(close(Some(x.1), Some(z.1)));
+                    }
+                    Ok(())
+                },
+            )
+            .unwrap();
+    }
+
+    /// Many equal forecasts: the pooled Brier score is a few roundings of
+    /// n p^2 / n, where adding the rows one by one drifts.
+    #[test]
+    fn pooled_brier_does_not_drift_over_many_rows() {
+        let n = 1_000_000;
+        let p = vec![0.1; n];
+        let y = vec![false; n];
+        let pooled = binary::brier_groups(&Groups::new(&p, &y)).unwrap();
+        assert!(
+            (pooled - 0.1 * 0.1).abs() <= 4.0 * f64::EPSILON * 0.01,
+            "{pooled}"
+        );
+        let rows = brier(&p, &y).unwrap();
+        assert!(
+            (pooled - 0.1 * 0.1).abs() < (rows - 0.1 * 0.1).abs(),
+            "{pooled} {rows}"
+        );
+    }
 
     #[test]
     fn brier_interval_needs_two_questions() {
