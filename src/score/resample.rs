@@ -227,7 +227,12 @@ pub fn corp_consistency(
 /// [`corp_consistency`] for forecasts already pooled by value.
 ///
 /// With `band` false the band is left empty (it is only drawn in charts) and
-/// the test costs less.
+/// the test costs less: resamples whose MCB* is clearly below the observed
+/// value by a bound skip the PAV fit, and a group whose observed value is
+/// beyond a proven tail bound of the null distribution (`ln_null_tail`:
+/// the chance that any of the resamples reaches it is below 1e-15) gets
+/// p = 0 without drawing, as a strongly miscalibrated forecaster with many
+/// forecasts does.
 pub fn corp_consistency_groups(
     g: &Groups,
     resamples: usize,
@@ -238,10 +243,45 @@ pub fn corp_consistency_groups(
     if g.p.is_empty() || resamples == 0 {
         return None;
     }
+    let total = g.total();
+    let observed = g.mcb(&g.yes, &mut Vec::with_capacity(g.p.len()), None, total);
+    let tol = 1e-12 * observed.abs().max(1e-300);
+    // See below: the margin left for rounding between MCB* and its bound.
+    let slack = 1e-9 + 1e-15 * g.p.len() as f64;
+    // Without a band only the p-value is wanted. When the observed value is
+    // so far in the tail of the null distribution that the chance of even
+    // one of the resamples reaching it is below 1e-15 (a proven bound, see
+    // `ln_null_tail`), the p-value is 0 without drawing: the same answer
+    // the draws would give but with that chance. Squared errors are at most
+    // 1, so `slack` covers the rounding of MCB* (as argued below).
+    if !band {
+        let threshold = observed - tol - slack * (1.0 + observed.abs());
+        if ln_null_tail(g, threshold) + (resamples as f64).ln() < NEGLIGIBLE.ln() {
+            return Some(CorpConsistency {
+                p_value: 0.0,
+                band: Vec::new(),
+            });
+        }
+    }
+    corp_draws(g, resamples, level, seed, band, observed, total)
+}
+
+/// The chance below which [`corp_consistency_groups`] treats the event
+/// "some resample's MCB* reaches the observed value" as impossible.
+const NEGLIGIBLE: f64 = 1e-15;
+
+/// The resampling of [`corp_consistency_groups`], given the observed MCB.
+fn corp_draws(
+    g: &Groups,
+    resamples: usize,
+    level: f64,
+    seed: u64,
+    band: bool,
+    observed: f64,
+    total: u64,
+) -> Option<CorpConsistency> {
     let mut recal = Vec::with_capacity(g.p.len());
     let mut stack = Vec::with_capacity(g.p.len());
-    let total = g.total();
-    let observed = g.mcb(&g.yes, &mut stack, None, total);
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     // The binomials are the same in every resample: tabulate each once.
     let dists = Tables::new(
@@ -302,6 +342,71 @@ pub fn corp_consistency_groups(
         p_value: at_least as f64 / resamples as f64,
         band,
     })
+}
+
+/// The sub-Gaussian variance proxy of a Bernoulli(p) draw (Kearns and Saul
+/// 1998; optimal, Buldygin and Moskvichova 2013): E exp(λ (X - p)) ≤
+/// exp(λ² s / 2) for every λ, with s = (1 - 2p) / (2 ln((1 - p) / p)),
+/// 1/4 at p = 1/2 and 0 at p = 0 or 1. Between p(1 - p) and 1/4.
+fn bernoulli_proxy(p: f64) -> f64 {
+    if p <= 0.0 || p >= 1.0 {
+        0.0
+    } else if (p - 0.5).abs() < 1e-4 {
+        // s is largest at 1/2 (the formula is 0/0 there): 1/4 bounds it.
+        0.25
+    } else {
+        (0.5 - p) / ((1.0 - p) / p).ln()
+    }
+}
+
+/// An upper bound of ln P(MCB* ≥ `threshold`) when outcomes are drawn from
+/// the forecasts (the null of the CORP test), without drawing.
+///
+/// # Formula
+/// MCB* is at most B = Σ_j c_j (p_j - X_j / c_j)² / n (see
+/// `Groups::mcb_bound`), with X_j ~ Binomial(c_j, p_j) the yes count of the
+/// c_j forecasts of value p_j. B n = Σ W_j² with W_j = (X_j - c_j p_j) /
+/// √c_j, a sum of c_j centred Bernoulli draws over √c_j: sub-Gaussian with
+/// proxy s_j = [`bernoulli_proxy`]`(p_j)`. For such a W and t < 1 / (2 s),
+/// E exp(t W²) ≤ (1 - 2 t s)^(-1/2) (write exp(t W²) as E_g exp(√(2t) g W)
+/// over a standard normal g). Markov's inequality on exp(t B n) gives,
+/// for every t in [0, 1 / (2 max s_j)),
+///
+///   ln P(B n ≥ a) ≤ -t a - ½ Σ_j ln(1 - 2 t s_j),  a = threshold · n,
+///
+/// which is convex in t; its minimum is found by bisection on the
+/// derivative (any t gives a valid bound, so the search need not be exact).
+/// 0 (no information) when a is not above Σ s_j, the mean of the bound's
+/// right side at t = 0.
+fn ln_null_tail(g: &Groups, threshold: f64) -> f64 {
+    let a = threshold * g.total() as f64;
+    // A little above each proxy: a larger proxy is still a proxy, and the
+    // bound must not rest on the last bits of a logarithm.
+    let s: Vec<f64> =
+        g.p.iter()
+            .map(|&p| bernoulli_proxy(p) * (1.0 + 1e-9))
+            .filter(|&s| s > 0.0)
+            .collect();
+    let s_max = s.iter().copied().fold(0.0, f64::max);
+    if s_max == 0.0 {
+        // Every forecast is 0 or 1: B* is 0 whatever is drawn.
+        return if a > 0.0 { f64::NEG_INFINITY } else { 0.0 };
+    }
+    if a.is_nan() || a <= s.iter().sum::<f64>() {
+        return 0.0;
+    }
+    let bound = |t: f64| -t * a - 0.5 * s.iter().map(|&s| (-2.0 * t * s).ln_1p()).sum::<f64>();
+    let (mut lo, mut hi) = (0.0, 0.5 / s_max);
+    for _ in 0..48 {
+        let t = 0.5 * (lo + hi);
+        let slope: f64 = s.iter().map(|&s| s / (1.0 - 2.0 * t * s)).sum::<f64>() - a;
+        if slope < 0.0 {
+            lo = t;
+        } else {
+            hi = t;
+        }
+    }
+    bound(lo).min(0.0)
 }
 
 /// Quantile of sorted data by linear interpolation (R type 7, numpy default).
@@ -905,6 +1010,131 @@ mod tests {
                 Ok(())
             })
             .unwrap();
+    }
+
+    /// The Bernoulli proxy is a proxy: E exp(λ (X - p)) ≤ exp(λ² s / 2) on
+    /// a grid of p and λ (both signs, up to |λ| = 40), and it lies between
+    /// the variance p (1 - p) and Hoeffding's 1/4; hand values at 1/2 and
+    /// 0.1 ((0.8 / (2 ln 9)).
+    #[test]
+    fn bernoulli_proxy_bounds_the_moment_generating_function() {
+        assert_eq!(bernoulli_proxy(0.5), 0.25);
+        assert!((bernoulli_proxy(0.1) - 0.8 / (2.0 * 9f64.ln())).abs() < 1e-15);
+        assert_eq!(bernoulli_proxy(0.0), 0.0);
+        assert_eq!(bernoulli_proxy(1.0), 0.0);
+        for i in 1..1000 {
+            let p = i as f64 / 1000.0;
+            let s = bernoulli_proxy(p);
+            assert!(s >= p * (1.0 - p) - 1e-15 && s <= 0.25, "p {p}: s {s}");
+            for j in -400..=400 {
+                let l = j as f64 / 10.0;
+                let mgf = p * (l * (1.0 - p)).exp() + (1.0 - p) * (-l * p).exp();
+                let cap = (l * l * s / 2.0).exp();
+                assert!(mgf <= cap * (1.0 + 1e-12), "p {p} λ {l}: {mgf} > {cap}");
+            }
+        }
+    }
+
+    /// The tail bound holds against the exact distribution of the bound B
+    /// (every yes count enumerated, Binomial probabilities multiplied) for
+    /// small groups and large ones (far tails, where a proxy below the
+    /// true one would give a bound under the exact chance) and every
+    /// threshold on a grid; and it is not vacuous (under 1e-6 far in the
+    /// tail of a large group, 0 in its bulk).
+    #[test]
+    fn null_tail_bound_is_above_the_exact_tail() {
+        let cases: [&[(f64, u64)]; 7] = [
+            &[(0.5, 400)],
+            &[(0.1, 300)],
+            &[(0.9, 50), (0.3, 60)],
+            &[(0.5, 6)],
+            &[(0.1, 5), (0.5, 3), (0.8, 4)],
+            &[(0.02, 7), (0.3, 2), (0.97, 6)],
+            &[(0.0, 4), (0.25, 8), (1.0, 2), (0.6, 5)],
+        ];
+        fn pmf(n: u64, p: f64, k: u64) -> f64 {
+            let mut c = 1.0;
+            for i in 0..k {
+                c *= (n - i) as f64 / (i + 1) as f64;
+            }
+            c * p.powi(k as i32) * (1.0 - p).powi((n - k) as i32)
+        }
+        for case in cases {
+            let g = Groups {
+                p: case.iter().map(|c| c.0).collect(),
+                n: case.iter().map(|c| c.1).collect(),
+                yes: vec![0; case.len()],
+            };
+            let total = g.total() as f64;
+            // Exact distribution of B over every combination of yes counts.
+            let mut outcomes: Vec<(f64, f64)> = vec![(0.0, 1.0)];
+            for (&p, &n) in g.p.iter().zip(&g.n) {
+                let mut next = Vec::new();
+                for &(b, w) in &outcomes {
+                    for k in 0..=n {
+                        let dev = n as f64 * p - k as f64;
+                        next.push((b + dev * dev / n as f64 / total, w * pmf(n, p, k)));
+                    }
+                }
+                outcomes = next;
+            }
+            for i in 0..=200 {
+                let threshold = i as f64 / 200.0 * 0.5;
+                let exact: f64 = outcomes
+                    .iter()
+                    .filter(|o| o.0 >= threshold)
+                    .map(|o| o.1)
+                    .sum();
+                let bound = ln_null_tail(&g, threshold).exp();
+                assert!(
+                    exact <= bound * (1.0 + 1e-12) + 1e-300,
+                    "{case:?} at {threshold}: exact {exact} > bound {bound}"
+                );
+            }
+        }
+        let big = Groups {
+            p: vec![0.3, 0.5, 0.7],
+            n: vec![400, 400, 400],
+            yes: vec![0; 3],
+        };
+        assert!(ln_null_tail(&big, 0.02) < 1e-6f64.ln());
+        assert_eq!(ln_null_tail(&big, 0.0001), 0.0);
+    }
+
+    /// The shortcut answers 0 only where the draws answer 0: groups from
+    /// calibrated to far off, some large; it is taken for the far-off ones
+    /// (the counter checks the test covers it) and never for a calibrated
+    /// group.
+    #[test]
+    fn corp_shortcut_agrees_with_the_draws() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+        let mut taken = 0;
+        for case in 0..120 {
+            let n = [50usize, 400, 3000][case % 3];
+            let bias = [0.0, 0.02, 0.05, 0.1, 0.2][case / 3 % 5];
+            let p: Vec<f64> = (0..n)
+                .map(|_| rng.random_range(0..=20) as f64 / 20.0)
+                .collect();
+            let y: Vec<bool> = p
+                .iter()
+                .map(|&v| rng.random::<f64>() < (v + bias).min(1.0))
+                .collect();
+            let g = Groups::new(&p, &y);
+            let total = g.total();
+            let observed = g.mcb(&g.yes, &mut Vec::new(), None, total);
+            let short = corp_consistency_groups(&g, 500, 0.9, case as u64, false).unwrap();
+            let drawn = corp_draws(&g, 500, 0.9, case as u64, false, observed, total).unwrap();
+            let tol = 1e-12 * observed.abs().max(1e-300);
+            let slack = 1e-9 + 1e-15 * g.p.len() as f64;
+            let threshold = observed - tol - slack * (1.0 + observed.abs());
+            if ln_null_tail(&g, threshold) + 500f64.ln() < NEGLIGIBLE.ln() {
+                taken += 1;
+                assert!(bias >= 0.05, "case {case}: shortcut on bias {bias}");
+                assert_eq!(drawn.p_value, 0.0, "case {case}");
+            }
+            assert_eq!(short.p_value, drawn.p_value, "case {case}");
+        }
+        assert!(taken >= 8, "shortcut taken {taken} times");
     }
 
     /// The tables in one block draw exactly what each table draws on its
