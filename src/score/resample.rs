@@ -313,9 +313,7 @@ fn corp_draws(
     let slack = 1e-9 + 1e-15 * g.p.len() as f64;
     let (mut tried, mut skipped) = (0usize, 0usize);
     for _ in 0..resamples {
-        for (t, k) in draws.iter_mut().enumerate() {
-            *k = dists.sample(t, &mut rng);
-        }
+        dists.sample_all(&mut rng, &mut draws);
         if !band && (tried < 64 || 4 * skipped >= tried) {
             tried += 1;
             let (bound, scale) = g.mcb_bound(&draws, &inv_n, total);
@@ -432,7 +430,7 @@ pub fn quantile_sorted(v: &[f64], q: f64) -> f64 {
 struct Tables {
     /// Per table: offset, first column, number of columns.
     tables: Vec<(u64, u32, u32)>,
-    columns: Vec<(f64, u32)>,
+    columns: Vec<(u64, u32)>,
 }
 
 impl Tables {
@@ -449,6 +447,41 @@ impl Tables {
         flat
     }
 
+    /// A table per key, made by `make`, built once per distinct key (tables
+    /// with the same key share their columns): the same draws as
+    /// [`Tables::new`] of every key's table, for less set-up when keys
+    /// repeat (the bootstrap's Poisson means follow counts, which do).
+    fn shared(keys: impl Iterator<Item = u64>, make: impl Fn(u64) -> DiscreteTable) -> Tables {
+        let mut built: rustc_hash::FxHashMap<u64, (u64, u32, u32)> = Default::default();
+        let mut flat = Tables {
+            tables: Vec::new(),
+            columns: Vec::new(),
+        };
+        for key in keys {
+            let table = *built.entry(key).or_insert_with(|| {
+                let t = make(key);
+                let at = flat.columns.len() as u32;
+                flat.columns.extend_from_slice(&t.columns);
+                (t.lo, at, t.columns.len() as u32)
+            });
+            flat.tables.push(table);
+        }
+        flat
+    }
+
+    /// One draw from each table in turn into `out` (as many as there are
+    /// tables): the same draws as [`Tables::sample`] for t = 0, 1, ...
+    fn sample_all<R: Rng + ?Sized>(&self, rng: &mut R, out: &mut [u64]) {
+        for (o, &(lo, at, len)) in out.iter_mut().zip(&self.tables) {
+            *o = DiscreteTable::draw(
+                lo,
+                &self.columns[at as usize..at as usize + len as usize],
+                rng,
+            );
+        }
+    }
+
+    #[cfg(test)]
     #[inline(always)]
     fn sample<R: Rng + ?Sized>(&self, t: usize, rng: &mut R) -> u64 {
         let (lo, at, len) = self.tables[t];
@@ -459,6 +492,9 @@ impl Tables {
         )
     }
 }
+
+/// A threshold of 1 in [`DiscreteTable`]'s columns: 2^53.
+const THRESHOLD_ONE: u64 = 1 << 53;
 
 /// Draws from a discrete distribution (binomial or Poisson) with an alias
 /// table (Walker; Vose's construction): one random number, one table entry
@@ -475,8 +511,10 @@ impl Tables {
 pub struct DiscreteTable {
     lo: u64,
     /// Per column: the threshold below which the column's own value is
-    /// drawn, and the alias drawn otherwise.
-    columns: Vec<(f64, u32)>,
+    /// drawn, and the alias drawn otherwise. The threshold t in [0, 1] is
+    /// kept as ceil(t 2^53): a 53-bit uniform k 2^-53 is below t exactly
+    /// when k is below it, so the draw compares integers.
+    columns: Vec<(u64, u32)>,
 }
 
 impl DiscreteTable {
@@ -512,7 +550,7 @@ impl DiscreteTable {
     fn constant(v: u64) -> DiscreteTable {
         DiscreteTable {
             lo: v,
-            columns: vec![(1.0, 0)],
+            columns: vec![(THRESHOLD_ONE, 0)],
         }
     }
 
@@ -567,6 +605,10 @@ impl DiscreteTable {
             }
         }
         // What is left is 1 up to rounding: those columns keep their value.
+        let columns = columns
+            .into_iter()
+            .map(|(t, alias)| ((t * THRESHOLD_ONE as f64).ceil() as u64, alias))
+            .collect();
         DiscreteTable { lo, columns }
     }
 
@@ -576,25 +618,29 @@ impl DiscreteTable {
 
     /// One draw from the table with offset `lo` and these columns.
     #[inline(always)]
-    fn draw<R: Rng + ?Sized>(lo: u64, columns: &[(f64, u32)], rng: &mut R) -> u64 {
+    fn draw<R: Rng + ?Sized>(lo: u64, columns: &[(u64, u32)], rng: &mut R) -> u64 {
         let x = rng.next_u64() as u128 * columns.len() as u128;
         let column = (x >> 64) as usize;
-        let u = ((x as u64) >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
+        // The uniform ((x mod 2^64) >> 11) 2^-53, compared as an integer.
+        let u = (x as u64) >> 11;
         let (threshold, alias) = columns[column];
-        lo + if u < threshold {
-            column as u64
-        } else {
-            alias as u64
-        }
+        // Column or alias without a branch: which one is a coin flip, and
+        // a mispredicted branch costs more than the rest of the draw.
+        let own = ((u < threshold) as u64).wrapping_neg();
+        lo + (alias as u64 ^ ((column as u64 ^ alias as u64) & own))
     }
 
     /// The distribution function the table draws from, on lo, lo + 1, ...
     #[cfg(test)]
     fn cdf(&self) -> Vec<f64> {
         let m = self.columns.len() as f64;
-        let mut pmf: Vec<f64> = self.columns.iter().map(|c| c.0 / m).collect();
+        let mut pmf: Vec<f64> = self
+            .columns
+            .iter()
+            .map(|c| c.0 as f64 / THRESHOLD_ONE as f64 / m)
+            .collect();
         for c in &self.columns {
-            pmf[c.1 as usize] += (1.0 - c.0) / m;
+            pmf[c.1 as usize] += (1.0 - c.0 as f64 / THRESHOLD_ONE as f64) / m;
         }
         let mut acc = 0.0;
         pmf.iter()
@@ -728,20 +774,22 @@ fn bootstrap_clusters(
         Method::Auto => Method::Direct,
         m => m,
     };
-    let poisson = Tables::new(if method == Method::Multinomial {
+    // One Poisson table per distinct count (values held by as many
+    // questions share one).
+    let poisson = Tables::shared(
         distinct
             .iter()
-            .map(|&(_, _, c)| DiscreteTable::poisson(lambda * c as f64 / kf))
-            .collect()
-    } else {
-        Vec::new()
-    });
+            .filter(|_| method == Method::Multinomial)
+            .map(|&(_, _, c)| c),
+        |c| DiscreteTable::poisson(lambda * c as f64 / kf),
+    );
     let pool = DiscreteTable::poisson(lambda * rare.len() as f64 / kf);
     let multinomial = method == Method::Multinomial;
     let block = |b: usize| -> Vec<f64> {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(derive_seed(seed, &b.to_string()));
         let count = BLOCK.min(resamples - b * BLOCK);
         let mut out = Vec::with_capacity(count);
+        let mut m = vec![0u64; distinct.len()];
         let mut counts: Vec<u8> = if method == Method::Counts {
             vec![0; k]
         } else {
@@ -762,12 +810,23 @@ fn bootstrap_clusters(
                 // whatever N was (N > k is redrawn, about 7% of the time).
                 loop {
                     (s, n) = ([0.0; 4], 0);
+                    // The draws first, then the sums (lane t mod 4 for
+                    // value t): a loop with nothing but draws runs faster.
+                    poisson.sample_all(&mut rng, &mut m);
                     let mut drawn = 0u64;
-                    for (t, &(vs, vn, _)) in distinct.iter().enumerate() {
-                        let m = poisson.sample(t, &mut rng);
-                        s[t & 3] += m as f64 * vs;
-                        n += m * vn;
-                        drawn += m;
+                    let mut lanes = m.chunks_exact(4).zip(distinct.chunks_exact(4));
+                    for (c, v) in &mut lanes {
+                        for l in 0..4 {
+                            s[l] += c[l] as f64 * v[l].0;
+                            n += c[l] * v[l].1;
+                            drawn += c[l];
+                        }
+                    }
+                    let tail = distinct.len() - distinct.len() % 4;
+                    for (l, (&c, v)) in m[tail..].iter().zip(&distinct[tail..]).enumerate() {
+                        s[l] += c as f64 * v.0;
+                        n += c * v.1;
+                        drawn += c;
                     }
                     let mut lane = 0;
                     if !rare.is_empty() {
