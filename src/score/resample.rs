@@ -1218,6 +1218,26 @@ mod tests {
         assert_eq!(flat.sample(2, &mut a), 3);
     }
 
+    /// Tables shared by key draw what a table per key draws (keys repeat,
+    /// out of order), and `sample_all` draws what `sample` draws in turn.
+    #[test]
+    fn shared_tables_draw_as_a_table_per_key() {
+        let keys = [5u64, 40, 5, 7, 40, 40, 1, 5];
+        let make = |c: u64| DiscreteTable::poisson(0.9 * c as f64);
+        let shared = Tables::shared(keys.iter().copied(), make);
+        let each = Tables::new(keys.iter().map(|&c| make(c)).collect());
+        assert!(shared.columns.len() < each.columns.len());
+        let mut a = Xoshiro256PlusPlus::seed_from_u64(4);
+        let mut b = Xoshiro256PlusPlus::seed_from_u64(4);
+        let mut out = vec![0u64; keys.len()];
+        for _ in 0..500 {
+            shared.sample_all(&mut a, &mut out);
+            for (t, &o) in out.iter().enumerate() {
+                assert_eq!(o, each.sample(t, &mut b), "table {t}");
+            }
+        }
+    }
+
     /// Pooling by value gives what counting in a sorted map gives, for a few
     /// values or thousands (the index grows many times), with -0.0 as 0.0.
     #[test]
