@@ -817,14 +817,16 @@ fn bootstrap_clusters(
                     let mut lanes = m.chunks_exact(4).zip(distinct.chunks_exact(4));
                     for (c, v) in &mut lanes {
                         for l in 0..4 {
-                            s[l] += c[l] as f64 * v[l].0;
+                            // Through i64 (the same value: counts are far
+                            // below 2^63), which converts in one instruction.
+                            s[l] += c[l] as i64 as f64 * v[l].0;
                             n += c[l] * v[l].1;
                             drawn += c[l];
                         }
                     }
                     let tail = distinct.len() - distinct.len() % 4;
                     for (l, (&c, v)) in m[tail..].iter().zip(&distinct[tail..]).enumerate() {
-                        s[l] += c as f64 * v.0;
+                        s[l] += c as i64 as f64 * v.0;
                         n += c * v.1;
                         drawn += c;
                     }
