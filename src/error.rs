@@ -8,27 +8,34 @@
 //! them and choose the exit code.
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::sync::Arc;
 
 /// Where a value came from: a file, a 1-based line and optionally a column name.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Location {
-    pub file: PathBuf,
+    /// Shared by the locations of one file's rows (a ledger has millions).
+    pub file: Arc<Path>,
     pub line: u64,
     pub field: Option<String>,
 }
 
 impl Location {
-    pub fn new(file: impl Into<PathBuf>, line: u64) -> Self {
+    pub fn new(file: impl AsRef<Path>, line: u64) -> Self {
+        Location::shared(Arc::from(file.as_ref()), line)
+    }
+
+    /// A location in a file whose name is already shared (no copy of it).
+    pub fn shared(file: Arc<Path>, line: u64) -> Self {
         Location {
-            file: file.into(),
+            file,
             line,
             field: None,
         }
     }
 
     /// The whole file (line 0 prints as the bare file name).
-    pub fn file(file: impl Into<PathBuf>) -> Self {
+    pub fn file(file: impl AsRef<Path>) -> Self {
         Location::new(file, 0)
     }
 

@@ -258,18 +258,36 @@ pub fn write_report(dir: &Path, input: &ReportInput) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// One scored forecast's scores, by ledger forecast index.
-fn forecast_scores(set: &ScoredSet, clamp: f64) -> HashMap<u32, (f64, f64)> {
-    set.forecast
-        .iter()
-        .zip(set.p.iter().zip(&set.y))
-        .map(|(&f, (&p, &y))| {
-            let o = if y { 1.0 } else { 0.0 };
-            let pc = p.clamp(clamp, 1.0 - clamp);
-            let q = if y { pc } else { 1.0 - pc };
-            (f, ((p - o) * (p - o), -q.ln()))
-        })
-        .collect()
+/// Each scored forecast's Brier and log score, by ledger forecast index:
+/// worked out when asked from the scored set (4 bytes a forecast, not a
+/// map of every score).
+struct ForecastScores<'a> {
+    set: &'a ScoredSet,
+    clamp: f64,
+    /// The scored row of each forecast in the ledger, or `u32::MAX`.
+    row: Vec<u32>,
+}
+
+impl<'a> ForecastScores<'a> {
+    fn new(set: &'a ScoredSet, clamp: f64, forecasts: usize) -> Self {
+        let mut row = vec![u32::MAX; forecasts];
+        for (i, &f) in set.forecast.iter().enumerate() {
+            if let Some(r) = row.get_mut(f as usize) {
+                *r = i as u32;
+            }
+        }
+        ForecastScores { set, clamp, row }
+    }
+
+    /// (Brier, log score) of ledger forecast `f`, if it was scored.
+    fn get(&self, f: usize) -> Option<(f64, f64)> {
+        let i = *self.row.get(f).filter(|&&r| r != u32::MAX)? as usize;
+        let (p, y) = (self.set.p[i], self.set.y[i]);
+        let o = if y { 1.0 } else { 0.0 };
+        let pc = p.clamp(self.clamp, 1.0 - self.clamp);
+        let q = if y { pc } else { 1.0 - pc };
+        Some(((p - o) * (p - o), -q.ln()))
+    }
 }
 
 /// Month labels, the overall series, and one series per requested forecaster.
@@ -369,15 +387,17 @@ fn write_files(dir: &Path, input: &ReportInput) -> Result<Vec<PathBuf>> {
     let mut buf = Vec::new();
     csv_out::write_scores(&mut buf, input.scores)?;
     put("scores.csv", &buf, &mut files)?;
-    let fscores = forecast_scores(set, s.log_clamp);
+    let fscores = ForecastScores::new(set, s.log_clamp, l.forecasts.len());
     // forecasts.csv (one row per forecast: the largest file) is written by a
     // second thread while the charts are drawn; it keeps its place in the
     // file list.
     files.push(PathBuf::from("forecasts.csv"));
     std::thread::scope(|scope| -> Result<Vec<PathBuf>> {
         let forecasts = scope.spawn(|| -> Result<()> {
-            let bytes = forecasts_csv(l, set, &fscores, as_of)?;
-            std::fs::write(dir.join("forecasts.csv"), bytes).context("writing forecasts.csv")
+            // Streamed to the file: the largest output is never held whole.
+            let file = std::fs::File::create(dir.join("forecasts.csv"))
+                .context("writing forecasts.csv")?;
+            forecasts_csv(file, l, set, &fscores, as_of).context("writing forecasts.csv")
         });
         let rest = write_rest(dir, input, &sens, &fscores, files);
         forecasts
@@ -397,7 +417,7 @@ fn write_rest(
     dir: &Path,
     input: &ReportInput,
     sens: &crate::sensitivity::Sensitivity,
-    fscores: &HashMap<u32, (f64, f64)>,
+    fscores: &ForecastScores,
     mut files: Vec<PathBuf>,
 ) -> Result<Vec<PathBuf>> {
     let s = input.settings;
@@ -656,8 +676,13 @@ fn write_rest(
 fn manifest(input: &ReportInput, dir: &Path, files: &[PathBuf]) -> Result<String> {
     let mut outputs = Vec::new();
     for f in files {
-        let bytes = std::fs::read(dir.join(f))?;
-        outputs.push(serde_json::json!({"file": f.display().to_string(), "sha256": hex(&Sha256::digest(&bytes))}));
+        // Hashed as read: forecasts.csv can be hundreds of megabytes.
+        let mut hash = Sha256::new();
+        let mut file = std::fs::File::open(dir.join(f))?;
+        std::io::copy(&mut file, &mut hash)?;
+        outputs.push(
+            serde_json::json!({"file": f.display().to_string(), "sha256": hex(&hash.finalize())}),
+        );
     }
     let s = input.settings;
     let doc = serde_json::json!({
@@ -685,19 +710,20 @@ fn known_outcomes(l: &Ledger, as_of: NaiveDate) -> HashMap<&str, &crate::model::
         .collect()
 }
 
-fn forecasts_csv(
+fn forecasts_csv<W: std::io::Write>(
+    out: W,
     l: &Ledger,
     set: &ScoredSet,
-    fscores: &HashMap<u32, (f64, f64)>,
+    fscores: &ForecastScores,
     as_of: NaiveDate,
-) -> Result<Vec<u8>> {
+) -> Result<()> {
     let qidx = l.question_index();
     let outcome = known_outcomes(l, as_of);
-    let mut out = Vec::new();
     {
         let mut w = csv::WriterBuilder::new()
             .terminator(csv::Terminator::Any(b'\n'))
-            .from_writer(&mut out);
+            .buffer_capacity(1 << 20)
+            .from_writer(out);
         w.write_record([
             "forecast_id",
             "question_id",
@@ -735,7 +761,7 @@ fn forecasts_csv(
         // One reused buffer for numbers and dates; text cells are written as
         // they are unless they need the spreadsheet guard.
         let mut buf = String::new();
-        let mut num = |w: &mut csv::Writer<&mut Vec<u8>>, v: &dyn std::fmt::Display| {
+        let mut num = |w: &mut csv::Writer<W>, v: &dyn std::fmt::Display| {
             use std::fmt::Write as _;
             buf.clear();
             let _ = write!(buf, "{v}");
@@ -746,7 +772,7 @@ fn forecasts_csv(
                 .get(f.question_id.as_str())
                 .map(|&k| &per_question[k])
                 .unwrap_or(&none);
-            let sc = fscores.get(&(i as u32));
+            let sc = fscores.get(i);
             w.write_field(guard(&f.id).as_ref())?;
             w.write_field(guard(&f.question_id).as_ref())?;
             w.write_field(&qc[0])?;
@@ -779,7 +805,7 @@ fn forecasts_csv(
         }
         w.flush()?;
     }
-    Ok(out)
+    Ok(())
 }
 
 fn pairwise_csv(pairs: &[Pairwise]) -> Result<Vec<u8>> {
@@ -1054,7 +1080,7 @@ fn prob_html(f: &crate::model::Forecast) -> String {
 
 fn html_page(
     input: &ReportInput,
-    fscores: &HashMap<u32, (f64, f64)>,
+    fscores: &ForecastScores,
     pairs: &[Pairwise],
     charts: Vec<Chart>,
     chart_of: &HashMap<String, String>,
@@ -1252,7 +1278,7 @@ fn html_page(
             {
                 let status = set.status.get(i).copied().flatten();
                 let brier = fscores
-                    .get(&(i as u32))
+                    .get(i)
                     .map(|s| format!("{:.4}", s.0))
                     .unwrap_or_else(|| status_label(status).replace('_', " "));
                 t.row(
@@ -1538,7 +1564,7 @@ fn html_page(
                     o.map(|o| outcome_html(o.value).to_string())
                         .unwrap_or_default(),
                     fscores
-                        .get(&(i as u32))
+                        .get(i)
                         .map(|s| format!("{:.4}", s.0))
                         .unwrap_or_default(),
                 ],

@@ -221,7 +221,7 @@ fn batch(l: &Ledger, name: &str) -> Vec<Forecast> {
     let file = PathBuf::from(format!("forecasts/{name}.csv"));
     l.forecasts
         .iter()
-        .filter(|f| f.location.file == file)
+        .filter(|f| *f.location.file == *file)
         .cloned()
         .map(|mut f| {
             f.location = hindsight::error::Location::file("");

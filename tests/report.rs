@@ -86,6 +86,20 @@ fn monthly_report_has_every_file_and_is_reproducible() {
             .iter()
             .all(|i| i["sha256"].as_str().unwrap().len() == 64)
     );
+    // Every output's recorded hash is the hash of the file as written
+    // (forecasts.csv is streamed to disk and hashed as read back).
+    let outputs = m["outputs"].as_array().unwrap();
+    assert!(outputs.iter().any(|o| o["file"] == "forecasts.csv"));
+    for o in outputs {
+        use sha2::Digest;
+        let file = o["file"].as_str().unwrap();
+        let bytes = std::fs::read(w.path().join(format!("reports/2019-07/{file}"))).unwrap();
+        let want: String = sha2::Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(o["sha256"].as_str().unwrap(), want, "{file}");
+    }
 
     // More data arriving later (a later outcome and a later forecast) does not
     // change the past month's numbers.

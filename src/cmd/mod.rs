@@ -13,6 +13,7 @@ pub mod synth;
 
 use std::io::Write;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::Result;
 use hindsight::error::Rejected;
@@ -131,10 +132,39 @@ pub fn memory_line() -> String {
             .find(|l| l.starts_with(name))
             .and_then(|l| l.split_whitespace().nth(1))
             .and_then(|kb| kb.parse::<u64>().ok())
-            .map(|kb| format!("{} MiB", kb / 1024))
-            .unwrap_or_else(|| "?".to_string())
     };
-    format!("memory now {}, peak {}", field("VmRSS:"), field("VmHWM:"))
+    // The high-water mark may have been reset by `phase_memory`: the peak is
+    // the larger of it and the phases' peaks.
+    let hwm = field("VmHWM:").map(|kb| kb.max(PEAK_KB.load(Ordering::Relaxed)));
+    let mib =
+        |kb: Option<u64>| kb.map_or_else(|| "?".to_string(), |kb| format!("{} MiB", kb / 1024));
+    format!("memory now {}, peak {}", mib(field("VmRSS:")), mib(hwm))
+}
+
+/// The largest peak `phase_memory` has read (KiB).
+static PEAK_KB: AtomicU64 = AtomicU64::new(0);
+
+/// With HINDSIGHT_TIMINGS=memory: the peak resident memory since the last
+/// call (Linux: read, then reset, the process's high-water mark), or an
+/// empty string. Opt-in because the reset hides the whole run's peak from
+/// an outside measurement such as `/usr/bin/time`.
+pub fn phase_memory() -> String {
+    if std::env::var_os("HINDSIGHT_TIMINGS").is_none_or(|v| v != "memory") {
+        return String::new();
+    }
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let peak = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<u64>().ok());
+    if let Some(kb) = peak {
+        PEAK_KB.fetch_max(kb, Ordering::Relaxed);
+    }
+    // "5" resets the high-water mark to the current resident size.
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    peak.map(|kb| format!("{} MiB", kb / 1024))
+        .unwrap_or_else(|| "?".to_string())
 }
 
 /// Write to stdout; a closed pipe (e.g. `| head`) is not an error.

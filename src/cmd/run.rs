@@ -14,6 +14,7 @@ pub fn run(cli: &Cli, args: &RunArgs) -> Result<ExitCode> {
     let t0 = std::time::Instant::now();
     let ledger = super::open_checked(&cli.root)?;
     let t_load = t0.elapsed();
+    let mem_load = super::phase_memory();
     let settings = super::settings_with(&ledger, args.bins, args.resamples);
     let period = match (args.month, args.as_of) {
         (Some(m), _) => Period {
@@ -37,8 +38,10 @@ pub fn run(cli: &Cli, args: &RunArgs) -> Result<ExitCode> {
         },
     );
     let t_match = t0.elapsed();
+    let mem_match = super::phase_memory();
     let scores = score_set(&set, settings.params(), settings.min_n);
     let t_score = t0.elapsed();
+    let mem_score = super::phase_memory();
     let dir = args
         .out
         .clone()
@@ -65,6 +68,12 @@ pub fn run(cli: &Cli, args: &RunArgs) -> Result<ExitCode> {
             (t_report - t_score).as_secs_f64(),
             super::memory_line()
         );
+        let mem_report = super::phase_memory();
+        if !mem_load.is_empty() {
+            eprintln!(
+                "peak memory by phase: load {mem_load}, match {mem_match}, score {mem_score}, report {mem_report}"
+            );
+        }
     }
     let mut out = hindsight::render::table::render(&scores, settings.min_n);
     out.push('\n');

@@ -36,6 +36,7 @@ pub fn run(cli: &Cli, args: &ScoreArgs) -> Result<ExitCode> {
         None => Loaded::Full(Box::new(super::open_checked(&cli.root)?)),
     };
     let t_load = t0.elapsed();
+    let mem_load = super::phase_memory();
     let base: &Ledger = match &loaded {
         Loaded::Fast(scan) => &scan.ledger,
         Loaded::Full(full) => full,
@@ -64,6 +65,7 @@ pub fn run(cli: &Cli, args: &ScoreArgs) -> Result<ExitCode> {
         Loaded::Full(full) => match_forecasts(full, &config),
     };
     let t_match = t1.elapsed();
+    let mem_match = super::phase_memory();
     // The consistency band is drawn in charts only.
     let params = hindsight::score::Params {
         corp_band: false,
@@ -72,6 +74,7 @@ pub fn run(cli: &Cli, args: &ScoreArgs) -> Result<ExitCode> {
     let t2 = std::time::Instant::now();
     let scores = score_set(&set, params, settings.min_n);
     let t_score = t2.elapsed();
+    let mem_score = super::phase_memory();
     if std::env::var_os("HINDSIGHT_TIMINGS").is_some() {
         if let Loaded::Fast(scan) = &loaded {
             for (phase, at) in &scan.phases {
@@ -89,6 +92,11 @@ pub fn run(cli: &Cli, args: &ScoreArgs) -> Result<ExitCode> {
             t_score.as_secs_f64(),
             super::memory_line()
         );
+        if !mem_load.is_empty() {
+            eprintln!(
+                "peak memory by phase: load {mem_load}, match {mem_match}, score {mem_score}"
+            );
+        }
     }
     let sens = match &loaded {
         Loaded::Full(full) if args.sensitivity => {

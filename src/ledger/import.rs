@@ -1060,10 +1060,10 @@ fn recheck_failure(
     ))];
     let mut rejected = report.rejected;
     for d in after.diagnostics.iter().filter(|d| d.is_error()) {
-        let key = (d.location.file.clone(), d.location.line);
+        let key = (d.location.file.to_path_buf(), d.location.line);
         match origin.get(&key) {
             Some(from) => {
-                let input = inputs.iter().find(|i| i.path == from.file);
+                let input = inputs.iter().find(|i| *i.path == *from.file);
                 let field = d.location.field.clone().unwrap_or_default();
                 let mut loc = from.clone();
                 loc.field = d.location.field.clone();

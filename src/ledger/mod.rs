@@ -295,8 +295,9 @@ fn load_questions(s: &Source, ledger: &mut Ledger, diags: &mut Vec<Diagnostic>) 
     let Some(t) = t else { return };
     let mut seen: HashMap<&str, u64> = HashMap::default();
     seen.reserve(t.rows.len());
+    let file: std::sync::Arc<Path> = s.path.as_path().into();
     for row in &t.rows {
-        let loc = Location::new(&s.path, row.line);
+        let loc = Location::shared(file.clone(), row.line);
         let before = diags.len();
         let id = required(&t, row, "question_id", &loc, diags);
         if let Some(id) = id {
@@ -456,8 +457,9 @@ fn load_forecasts(
         ));
         return;
     }
+    let file: std::sync::Arc<Path> = s.path.as_path().into();
     for mut row in rows {
-        let loc = Location::new(&s.path, row.line);
+        let loc = Location::shared(file.clone(), row.line);
         let before = diags.len();
         let id = required(&t, &row, "forecast_id", &loc, diags);
         if let Some(id) = id {
@@ -581,8 +583,9 @@ fn load_outcomes(
     let (t, d) = table::read(&s.path, &s.bytes, Some(table::OUTCOMES), &[]);
     diags.extend(d);
     let Some(t) = t else { return };
+    let file: std::sync::Arc<Path> = s.path.as_path().into();
     for row in &t.rows {
-        let loc = Location::new(&s.path, row.line);
+        let loc = Location::shared(file.clone(), row.line);
         let before = diags.len();
         let qid = required(&t, row, "question_id", &loc, diags);
         let question = qid.and_then(|q| match qindex.get(q) {
