@@ -270,6 +270,22 @@ fn all_problems_are_reported_not_just_the_first() {
 }
 
 #[test]
+fn a_batch_without_probability_columns_still_reports_its_bad_rows() {
+    // A second batch with neither probability nor verbal, and a row with a
+    // missing cell: both problems are reported, not only the header's.
+    let w = Workdir::fixture("clean");
+    w.write(
+        "forecasts/more.csv",
+        "forecast_id,question_id,forecaster,made_on\nm1,q1,Ann,2019-02-01\nm2,q1\n",
+    );
+    let r = w.run(&["check"]);
+    r.expect_code(1);
+    r.expect_line("forecasts/more.csv:1:", "needs probability or verbal");
+    r.expect_line("forecasts/more.csv:3:", "expected 4 fields");
+    assert!(r.stderr().contains("2 error(s)"), "{}", r.stderr());
+}
+
+#[test]
 fn late_forecasts_are_warnings_not_errors() {
     let w = Workdir::fixture("clean");
     // Made on the day the question resolved.

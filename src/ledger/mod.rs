@@ -442,26 +442,27 @@ fn load_forecasts(
     diags: &mut Vec<Diagnostic>,
 ) {
     let s = batches[b];
-    let (t, d) = table::read(&s.path, &s.bytes, Some(table::FORECASTS), &[]);
-    diags.extend(d);
-    let Some(mut t) = t else { return };
-    // Rows are consumed one by one and their cells moved into the forecasts,
-    // so the table and the model are not both held in full.
-    let rows = std::mem::take(&mut t.rows);
-    seen.reserve(rows.len());
-    ledger.forecasts.reserve(rows.len());
-    if t.col("probability").is_none() && t.col("verbal").is_none() {
-        diags.push(Diagnostic::error(
-            Location::new(&s.path, 1),
-            "missing column: a forecast batch needs probability or verbal (or both)",
-        ));
-        return;
-    }
+    // Rows are handed over one by one as they are read and their cells
+    // moved into the forecasts: the file is never held as cells beside the
+    // model. Room for a forecast a line.
+    let lines = memchr::memchr_iter(b'\n', &s.bytes).count() + 1;
+    seen.reserve(lines);
+    ledger.forecasts.reserve(lines);
     let file: std::sync::Arc<Path> = s.path.as_path().into();
-    for mut row in rows {
+    let header = |t: &table::Table, diags: &mut Vec<Diagnostic>| {
+        let ok = t.col("probability").is_some() || t.col("verbal").is_some();
+        if !ok {
+            diags.push(Diagnostic::error(
+                Location::new(&s.path, 1),
+                "missing column: a forecast batch needs probability or verbal (or both)",
+            ));
+        }
+        ok
+    };
+    let each = |t: &table::Table, mut row: table::Row, diags: &mut Vec<Diagnostic>| {
         let loc = Location::shared(file.clone(), row.line);
         let before = diags.len();
-        let id = required(&t, &row, "forecast_id", &loc, diags);
+        let id = required(t, &row, "forecast_id", &loc, diags);
         if let Some(id) = id {
             if id.chars().any(|c| c.is_whitespace() || c.is_control()) {
                 diags.push(Diagnostic::error(
@@ -486,7 +487,7 @@ fn load_forecasts(
                 seen.insert(id.to_string(), (b, row.line));
             }
         }
-        let qid = required(&t, &row, "question_id", &loc, diags);
+        let qid = required(t, &row, "question_id", &loc, diags);
         let question = qid.and_then(|q| match qindex.get(q) {
             Some(&i) => Some(i),
             None => {
@@ -494,8 +495,8 @@ fn load_forecasts(
                 None
             }
         });
-        let forecaster = required(&t, &row, "forecaster", &loc, diags);
-        let made_on = required(&t, &row, "made_on", &loc, diags).and_then(|v| {
+        let forecaster = required(t, &row, "forecaster", &loc, diags);
+        let made_on = required(t, &row, "made_on", &loc, diags).and_then(|v| {
             parse_iso_date(v)
                 .map_err(|e| diags.push(Diagnostic::error(loc.with_field("made_on"), e)))
                 .ok()
@@ -528,7 +529,7 @@ fn load_forecasts(
             .ok()
         });
         if diags.len() > before {
-            continue;
+            return;
         }
         // Every required value is present when no problem was reported.
         let (true, true, true, Some(made_on), Some(direction), Some((p, stated))) = (
@@ -539,7 +540,7 @@ fn load_forecasts(
             direction,
             prob,
         ) else {
-            continue;
+            return;
         };
         let mut take = |name: &str| -> String {
             match t.col(name).and_then(|i| row.fields.get_mut(i)) {
@@ -570,7 +571,16 @@ fn load_forecasts(
             recorded_by: take("recorded_by"),
             location: loc,
         });
-    }
+    };
+    table::read_each(
+        &s.path,
+        &s.bytes,
+        Some(table::FORECASTS),
+        &[],
+        diags,
+        header,
+        each,
+    );
 }
 
 fn load_outcomes(

@@ -99,6 +99,34 @@ pub fn read(
     extra: &[&str],
 ) -> (Option<Table>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
+    let mut rows = Vec::new();
+    let table = read_each(
+        path,
+        bytes,
+        spec,
+        extra,
+        &mut diags,
+        |_, _| true,
+        |_, row, _| rows.push(row),
+    );
+    (table.map(|t| Table { rows, ..t }), diags)
+}
+
+/// [`read`] without keeping the rows: `header` sees the table (headers, no
+/// rows) first and returns whether it wants the rows; then each row that
+/// reads cleanly is handed to `each` as it is read (when wanted: the rows
+/// are read and checked either way, so every problem is reported). Problems go to
+/// `diags`, the file's and the callers' alike. A file of millions of rows
+/// is never held as cells.
+pub fn read_each(
+    path: &Path,
+    bytes: &[u8],
+    spec: Option<Spec>,
+    extra: &[&str],
+    diags: &mut Vec<Diagnostic>,
+    header: impl FnOnce(&Table, &mut Vec<Diagnostic>) -> bool,
+    mut each: impl FnMut(&Table, Row, &mut Vec<Diagnostic>),
+) -> Option<Table> {
     let bytes = strip_bom(bytes);
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -113,11 +141,11 @@ pub fn read(
                 Location::file(path),
                 "file is empty: expected a header row",
             ));
-            return (None, diags);
+            return None;
         }
         Some(Err(e)) => {
             diags.push(csv_error(path, &e));
-            return (None, diags);
+            return None;
         }
         Some(Ok(rec)) => {
             header_line = rec
@@ -196,9 +224,15 @@ pub fn read(
         }
     }
     if !ok {
-        return (None, diags);
+        return None;
     }
-    let mut rows = Vec::new();
+    let table = Table {
+        headers,
+        index,
+        rows: Vec::new(),
+    };
+    let wanted = header(&table, diags);
+    let headers = &table.headers;
     for rec in records {
         let rec = match rec {
             Ok(r) => r,
@@ -260,16 +294,11 @@ pub fn read(
             ));
             continue;
         }
-        rows.push(Row { line, fields });
+        if wanted {
+            each(&table, Row { line, fields }, diags);
+        }
     }
-    (
-        Some(Table {
-            headers,
-            index,
-            rows,
-        }),
-        diags,
-    )
+    Some(table)
 }
 
 /// The csv crate's record positions count lines wrongly after blank lines (it
