@@ -22,6 +22,20 @@ fn same_as_full_loader(root: &Path) {
     assert_eq!(full.errors(), 0);
     assert_eq!(scan.warnings, full.diagnostics.len(), "warnings");
     assert_eq!(scan.len(), full.forecasts.len(), "forecasts");
+    assert_eq!(scan.counts(), full.counts(), "check's counts");
+    // `check` says the same through either path.
+    let check = |env: &[(&str, &str)]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_hindsight"));
+        cmd.arg("--root").arg(root).arg("check");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        (out.status.code(), out.stdout, out.stderr)
+    };
+    let fast_check = check(&[]);
+    assert_eq!(fast_check.0, Some(0));
+    assert_eq!(fast_check, check(&[("HINDSIGHT_FULL_LOAD", "1")]), "check");
     let mut names: Vec<String> = full
         .forecasts
         .iter()
@@ -472,6 +486,7 @@ fn mutate_and_compare(
             let full = ledger::open(w.path()).unwrap();
             proptest::prop_assert_eq!(full.errors(), 0);
             proptest::prop_assert_eq!(scan.warnings, full.diagnostics.len());
+            proptest::prop_assert_eq!(scan.counts(), full.counts());
             for c in [
                 MatchConfig::default(),
                 MatchConfig {

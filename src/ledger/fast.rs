@@ -77,6 +77,8 @@ pub struct Scan {
     pub warnings: usize,
     /// Time from the start of the scan to the end of each phase.
     pub phases: Vec<(&'static str, std::time::Duration)>,
+    /// Ledger files read (settings, questions, outcomes and batches).
+    pub files: usize,
 }
 
 impl Scan {
@@ -87,6 +89,17 @@ impl Scan {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// The counts the full loader gives the same (clean) ledger.
+    pub fn counts(&self) -> super::Counts {
+        super::Counts {
+            questions: self.questions.len(),
+            forecasts: self.len(),
+            // A clean scan has at most one outcome row per question.
+            outcomes: self.outcome.iter().filter(|o| o.is_some()).count(),
+            files: self.files,
+        }
     }
 }
 
@@ -320,7 +333,9 @@ fn scan_unlocked(root: &Path) -> Result<Option<Scan>> {
     let mut phases = Vec::new();
     let (mut settings, mut questions_file, mut outcome_files, mut batches) =
         (Vec::new(), None, Vec::new(), Vec::new());
-    for (kind, rel) in discover(root)? {
+    let found = discover(root)?;
+    let files = found.len();
+    for (kind, rel) in found {
         match kind {
             FileKind::Settings => settings.push(Source {
                 kind,
@@ -435,6 +450,7 @@ fn scan_unlocked(root: &Path) -> Result<Option<Scan>> {
         parts,
         warnings,
         phases,
+        files,
     }))
 }
 

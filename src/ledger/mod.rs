@@ -169,7 +169,26 @@ pub struct Ledger {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// What `hindsight check` counts in a ledger (the rows that entered the
+/// model, and the files read).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    pub questions: usize,
+    pub forecasts: usize,
+    pub outcomes: usize,
+    pub files: usize,
+}
+
 impl Ledger {
+    pub fn counts(&self) -> Counts {
+        Counts {
+            questions: self.questions.len(),
+            forecasts: self.forecasts.len(),
+            outcomes: self.outcomes.len(),
+            files: self.files.len(),
+        }
+    }
+
     pub fn errors(&self) -> usize {
         self.diagnostics.iter().filter(|d| d.is_error()).count()
     }
