@@ -17,7 +17,7 @@ pub struct Location {
     /// Shared by the locations of one file's rows (a ledger has millions).
     pub file: Arc<Path>,
     pub line: u64,
-    pub field: Option<String>,
+    pub field: Option<Box<str>>,
 }
 
 impl Location {
@@ -43,7 +43,7 @@ impl Location {
         Location {
             file: self.file.clone(),
             line: self.line,
-            field: Some(field.to_string()),
+            field: Some(field.into()),
         }
     }
 

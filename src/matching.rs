@@ -185,17 +185,17 @@ pub fn match_forecasts(ledger: &Ledger, config: &MatchConfig) -> ScoredSet {
     let mut rows: Vec<Vec<(f64, bool, u32, u32)>> = Vec::new();
     for (fi, f) in ledger.forecasts.iter().enumerate() {
         if let Some(name) = &config.forecaster
-            && &f.forecaster != name
+            && *f.forecaster != **name
         {
             continue;
         }
-        let Some(&qi) = qindex.get(f.question_id.as_str()) else {
+        let Some(&qi) = qindex.get(&*f.question_id) else {
             continue;
         };
         let q = &ledger.questions[qi];
         let status = status_of(f.made_on, q.kind, q.closes_on, outcome_of[qi], config.as_of);
         if status == Status::Scored {
-            let g = *names.entry(f.forecaster.as_str()).or_insert_with(|| {
+            let g = *names.entry(&*f.forecaster).or_insert_with(|| {
                 rows.push(Vec::new());
                 rows.len() - 1
             });
@@ -239,7 +239,7 @@ pub fn pending_questions(ledger: &Ledger, as_of: Option<NaiveDate>) -> Vec<(usiz
     let mut counts: HashMap<&str, usize> = HashMap::default();
     for f in &ledger.forecasts {
         if as_of.is_none_or(|d| f.made_on <= d) {
-            *counts.entry(f.question_id.as_str()).or_default() += 1;
+            *counts.entry(&*f.question_id).or_default() += 1;
         }
     }
     let mut out: Vec<(usize, usize)> = ledger

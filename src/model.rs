@@ -235,26 +235,26 @@ pub enum Stated {
     /// A number, as written (before `direction`).
     Number(f64),
     /// A phrase and the point probability the lexicon gave it (before `direction`).
-    Phrase { phrase: String, point: f64 },
+    Phrase { phrase: Box<str>, point: f64 },
 }
 
 /// A forecast from a batch file in `forecasts/`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Forecast {
-    pub id: String,
-    pub question_id: String,
-    pub forecaster: String,
+    pub id: Box<str>,
+    pub question_id: Box<str>,
+    pub forecaster: Box<str>,
     pub made_on: NaiveDate,
     /// P(yes), after the lexicon and `direction`.
     pub probability: Probability,
     pub stated: Stated,
     /// The `verbal` cell as written (may be set alongside a number).
-    pub verbal: String,
+    pub verbal: Box<str>,
     pub direction: Direction,
-    pub option: String,
-    pub quote: String,
-    pub source: String,
-    pub recorded_by: String,
+    pub option: Box<str>,
+    pub quote: Box<str>,
+    pub source: Box<str>,
+    pub recorded_by: Box<str>,
     pub location: Location,
 }
 

@@ -313,7 +313,7 @@ pub fn brier_over_time(
     for (g, r) in set.groups.iter().enumerate() {
         for i in r.clone() {
             let f = &ledger.forecasts[set.forecast[i] as usize];
-            let Some(&d) = resolved.get(f.question_id.as_str()) else {
+            let Some(&d) = resolved.get(&*f.question_id) else {
                 continue;
             };
             let m = month_index(d);
@@ -769,7 +769,7 @@ fn forecasts_csv<W: std::io::Write>(
         };
         for (i, f) in l.forecasts.iter().enumerate() {
             let qc = qidx
-                .get(f.question_id.as_str())
+                .get(&*f.question_id)
                 .map(|&k| &per_question[k])
                 .unwrap_or(&none);
             let sc = fscores.get(i);
@@ -1274,7 +1274,7 @@ fn html_page(
                 .forecasts
                 .iter()
                 .enumerate()
-                .filter(|(_, f)| f.question_id == o.question_id)
+                .filter(|(_, f)| *f.question_id == *o.question_id)
             {
                 let status = set.status.get(i).copied().flatten();
                 let brier = fscores
@@ -1548,8 +1548,8 @@ fn html_page(
         );
         for &i in rows.iter().take(MAX_ROWS) {
             let f = &l.forecasts[i];
-            let q = qidx.get(f.question_id.as_str()).map(|&k| &l.questions[k]);
-            let o = outcome.get(f.question_id.as_str());
+            let q = qidx.get(&*f.question_id).map(|&k| &l.questions[k]);
+            let o = outcome.get(&*f.question_id);
             t.row(
                 vec![
                     f.made_on.to_string(),

@@ -637,7 +637,7 @@ mod tests {
         // Dates: made_on within [opens_on, closes_on] and before resolved_on.
         let qi = ledger.question_index();
         for f in &ledger.forecasts {
-            let q = &ledger.questions[qi[f.question_id.as_str()]];
+            let q = &ledger.questions[qi[&*f.question_id]];
             assert!(q.opens_on.unwrap() <= f.made_on && f.made_on <= q.closes_on);
         }
     }

@@ -39,7 +39,7 @@ fn same_as_full_loader(root: &Path) {
     let mut names: Vec<String> = full
         .forecasts
         .iter()
-        .map(|f| f.forecaster.clone())
+        .map(|f| f.forecaster.to_string())
         .collect();
     names.sort();
     names.dedup();

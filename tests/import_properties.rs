@@ -264,19 +264,20 @@ proptest! {
         let got = batch(&la, "staff-file");
         prop_assert_eq!(got.len(), rows.len());
         for (i, (f, r)) in got.iter().zip(&rows).enumerate() {
-            prop_assert_eq!(&f.question_id, r.question);
-            prop_assert_eq!(&f.forecaster, &format!("{} {}", r.forecaster, i).trim().to_string());
+            prop_assert_eq!(&*f.question_id, r.question);
+            let want = format!("{} {}", r.forecaster, i);
+            prop_assert_eq!(&*f.forecaster, want.trim());
             prop_assert_eq!(f.made_on, date(r.day));
             match r.prob {
                 Ok(k) => {
                     prop_assert_eq!(&f.stated, &Stated::Number(k as f64 / 1000.0));
-                    prop_assert_eq!(&f.verbal, "");
+                    prop_assert_eq!(&*f.verbal, "");
                 }
-                Err(phrase) => prop_assert_eq!(&f.verbal, phrase),
+                Err(phrase) => prop_assert_eq!(&*f.verbal, phrase),
             }
             prop_assert_eq!(f.direction, if r.no { Direction::No } else { Direction::Yes });
-            prop_assert_eq!(&f.quote, r.quote.trim());
-            prop_assert_eq!(&f.source, r.source.trim());
+            prop_assert_eq!(&*f.quote, r.quote.trim());
+            prop_assert_eq!(&*f.source, r.source.trim());
         }
 
         // Importing the same file again adds nothing.

@@ -57,11 +57,7 @@ pub fn settings_with(ledger: &Ledger, bins: Option<u16>, resamples: Option<usize
 
 /// Check that a forecaster named on the command line exists in the ledger.
 pub fn check_forecaster(ledger: &Ledger, name: &str) -> Result<()> {
-    let mut names: Vec<&str> = ledger
-        .forecasts
-        .iter()
-        .map(|f| f.forecaster.as_str())
-        .collect();
+    let mut names: Vec<&str> = ledger.forecasts.iter().map(|f| &*f.forecaster).collect();
     names.sort();
     names.dedup();
     check_forecaster_in(&names, name)

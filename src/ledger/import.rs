@@ -1238,7 +1238,7 @@ pub fn export_forecasts(forecasts: &[crate::model::Forecast]) -> Result<Vec<u8>>
                 Direction::Yes => "",
             };
             w.write_record([
-                f.id.as_str(),
+                &*f.id,
                 &f.question_id,
                 &f.forecaster,
                 &made,
@@ -1507,8 +1507,8 @@ impl<'a> State<'a> {
                 &f.option,
             );
             s.forecast_ids
-                .insert(f.id.clone(), (key.clone(), here(&f.location)));
-            s.forecast_keys.insert(key, f.id.clone());
+                .insert(f.id.to_string(), (key.clone(), here(&f.location)));
+            s.forecast_keys.insert(key, f.id.to_string());
         }
         for q in &ledger.questions {
             s.kinds.insert(q.id.clone(), q.kind);

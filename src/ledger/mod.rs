@@ -11,7 +11,9 @@ pub mod normalize;
 pub mod table;
 pub mod write;
 
+use rustc_hash::FxBuildHasher;
 use rustc_hash::FxHashMap as HashMap;
+use std::hash::BuildHasher;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -248,12 +250,11 @@ pub fn load(sources: &[Source]) -> Ledger {
         valid: &qindex,
         rows: std::cell::OnceCell::new(),
     };
-    // Forecast ids seen so far: (batch number, line) of the first use.
     let batches: Vec<&Source> = sources
         .iter()
         .filter(|s| s.kind == FileKind::Forecasts)
         .collect();
-    let mut seen_forecasts: HashMap<String, (usize, u64)> = HashMap::default();
+    let mut seen_forecasts = SeenIds::default();
     // The question index of each forecast in the model.
     let mut question_of: Vec<usize> = Vec::new();
     for b in 0..batches.len() {
@@ -416,7 +417,7 @@ pub fn resolve_probability(
                 (
                     p,
                     Stated::Phrase {
-                        phrase: verbal.to_string(),
+                        phrase: verbal.into(),
                         point: e.point,
                     },
                 )
@@ -449,13 +450,92 @@ pub fn resolve_probability(
     Ok((p, stated))
 }
 
+/// Forecast ids seen so far, for the duplicate check, without a copy of
+/// each id: a map from the id's hash to its first use, a forecast in the
+/// model (whose id is read back to tell a repeat from another id with the
+/// same hash) or a row left out of the model (kept here with its id).
+#[derive(Default)]
+struct SeenIds {
+    /// Hash of the id -> its first use: a forecast's index, or [`LEFT_OUT`]
+    /// and an index into `left_out`.
+    by_hash: HashMap<u64, u64>,
+    /// First uses whose row did not enter the model: id, batch and line.
+    left_out: Vec<(Box<str>, usize, u64)>,
+    /// Ids whose hash an earlier, different id already has (rare).
+    collided: HashMap<Box<str>, u64>,
+}
+
+/// Where an id was first used.
+enum Use {
+    /// The forecast with this index in the model.
+    Forecast(usize),
+    /// A row (batch, line) that did not enter the model.
+    LeftOut(usize, u64),
+}
+
+/// The hash [`SeenIds`] keys an id by.
+fn id_hash(id: &str) -> u64 {
+    FxBuildHasher.hash_one(id)
+}
+
+/// Marks a [`SeenIds::left_out`] index in a code.
+const LEFT_OUT: u64 = 1 << 63;
+
+impl SeenIds {
+    /// The file and line where `id` (with hash `h`) was first used, if it was.
+    fn first_use<'a>(
+        &'a self,
+        id: &str,
+        h: u64,
+        forecasts: &'a [Forecast],
+        batches: &'a [&Source],
+    ) -> Option<(&'a Path, u64)> {
+        let at = |code: u64| -> (&'a str, &'a Path, u64) {
+            if code & LEFT_OUT != 0 {
+                let (id, b, line) = &self.left_out[(code & !LEFT_OUT) as usize];
+                (id, &batches[*b].path, *line)
+            } else {
+                let f = &forecasts[code as usize];
+                (&f.id, &f.location.file, f.location.line)
+            }
+        };
+        let (first, path, line) = at(*self.by_hash.get(&h)?);
+        if first == id {
+            return Some((path, line));
+        }
+        self.collided.get(id).map(|&code| {
+            let (_, path, line) = at(code);
+            (path, line)
+        })
+    }
+
+    /// Record the first use of `id` (with hash `h`; not seen before).
+    fn record(&mut self, id: &str, h: u64, at: Use) {
+        let code = match at {
+            Use::Forecast(i) => i as u64,
+            Use::LeftOut(b, line) => {
+                self.left_out.push((id.into(), b, line));
+                LEFT_OUT | (self.left_out.len() - 1) as u64
+            }
+        };
+        match self.by_hash.entry(h) {
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(code);
+            }
+            std::collections::hash_map::Entry::Occupied(_) => {
+                self.collided.insert(id.into(), code);
+            }
+        }
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn load_forecasts(
     batches: &[&Source],
     b: usize,
     qindex: &HashMap<String, usize>,
     invalid: &InvalidQuestions,
-    seen: &mut HashMap<String, (usize, u64)>,
+    seen: &mut SeenIds,
     question_of: &mut Vec<usize>,
     ledger: &mut Ledger,
     diags: &mut Vec<Diagnostic>,
@@ -465,7 +545,7 @@ fn load_forecasts(
     // moved into the forecasts: the file is never held as cells beside the
     // model. Room for a forecast a line.
     let lines = memchr::memchr_iter(b'\n', &s.bytes).count() + 1;
-    seen.reserve(lines);
+    seen.by_hash.reserve(lines);
     ledger.forecasts.reserve(lines);
     let file: std::sync::Arc<Path> = s.path.as_path().into();
     let header = |t: &table::Table, diags: &mut Vec<Diagnostic>| {
@@ -482,19 +562,22 @@ fn load_forecasts(
         let loc = Location::shared(file.clone(), row.line);
         let before = diags.len();
         let id = required(t, &row, "forecast_id", &loc, diags);
+        let mut first: Option<&str> = None;
         if let Some(id) = id {
             if id.chars().any(|c| c.is_whitespace() || c.is_control()) {
                 diags.push(Diagnostic::error(
                     loc.with_field("forecast_id"),
                     format!("{} contains white space", show(id)),
                 ));
-            } else if let Some(&(fb, line)) = seen.get(id) {
+            } else if let Some((path, line)) =
+                seen.first_use(id, id_hash(id), &ledger.forecasts, batches)
+            {
                 diags.push(Diagnostic::error(
                     loc.with_field("forecast_id"),
                     format!(
                         "duplicate id {} (first used at {}{})",
                         show(id),
-                        batches[fb].path.display(),
+                        path.display(),
                         if line > 0 {
                             format!(":{}", line)
                         } else {
@@ -503,9 +586,16 @@ fn load_forecasts(
                     ),
                 ));
             } else {
-                seen.insert(id.to_string(), (b, row.line));
+                first = Some(id);
             }
         }
+        // A first use is recorded once the row's fate is known: the forecast
+        // it became, or the row left out.
+        let left_out = |seen: &mut SeenIds| {
+            if let Some(id) = first {
+                seen.record(id, id_hash(id), Use::LeftOut(b, row.line));
+            }
+        };
         let qid = required(t, &row, "question_id", &loc, diags);
         let question = qid.and_then(|q| match qindex.get(q) {
             Some(&i) => Some(i),
@@ -548,6 +638,7 @@ fn load_forecasts(
             .ok()
         });
         if diags.len() > before {
+            left_out(seen);
             return;
         }
         // Every required value is present when no problem was reported.
@@ -559,8 +650,12 @@ fn load_forecasts(
             direction,
             prob,
         ) else {
+            left_out(seen);
             return;
         };
+        if let Some(id) = first {
+            seen.record(id, id_hash(id), Use::Forecast(ledger.forecasts.len()));
+        }
         let mut take = |name: &str| -> String {
             match t.col(name).and_then(|i| row.fields.get_mut(i)) {
                 Some(cell) => {
@@ -576,18 +671,18 @@ fn load_forecasts(
         };
         question_of.push(question.unwrap_or(0));
         ledger.forecasts.push(Forecast {
-            id: take("forecast_id"),
-            question_id: take("question_id"),
-            forecaster: take("forecaster"),
+            id: take("forecast_id").into_boxed_str(),
+            question_id: take("question_id").into_boxed_str(),
+            forecaster: take("forecaster").into_boxed_str(),
             made_on,
             probability: p,
             stated,
-            verbal: take("verbal"),
+            verbal: take("verbal").into_boxed_str(),
             direction,
-            option: take("option"),
-            quote: take("quote"),
-            source: take("source"),
-            recorded_by: take("recorded_by"),
+            option: take("option").into_boxed_str(),
+            quote: take("quote").into_boxed_str(),
+            source: take("source").into_boxed_str(),
+            recorded_by: take("recorded_by").into_boxed_str(),
             location: loc,
         });
     };
@@ -814,5 +909,71 @@ fn check_timing(
                 ),
             ));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn forecast(id: &str, file: &str, line: u64) -> Forecast {
+        Forecast {
+            id: id.into(),
+            question_id: "q".into(),
+            forecaster: "a".into(),
+            made_on: chrono::NaiveDate::MIN,
+            probability: Probability::new(0.5).unwrap(),
+            stated: Stated::Number(0.5),
+            verbal: "".into(),
+            direction: Direction::Yes,
+            option: "".into(),
+            quote: "".into(),
+            source: "".into(),
+            recorded_by: "".into(),
+            location: Location::new(file, line),
+        }
+    }
+
+    /// Ids that share a hash are told apart by their text, whether the first
+    /// use became a forecast or was left out; a repeat is found either way.
+    #[test]
+    fn seen_ids_tell_repeats_from_ids_with_one_hash() {
+        let source = |path: &str| Source {
+            kind: FileKind::Forecasts,
+            path: path.into(),
+            bytes: Vec::new(),
+        };
+        let (a, b) = (source("forecasts/a.csv"), source("forecasts/b.csv"));
+        let batches = [&a, &b];
+        let forecasts = vec![forecast("f1", "forecasts/a.csv", 2)];
+        let mut seen = SeenIds::default();
+        // Every id gets the same hash: all but the first collide.
+        const H: u64 = 7;
+        assert_eq!(seen.first_use("f1", H, &forecasts, &batches), None);
+        seen.record("f1", H, Use::Forecast(0));
+        assert_eq!(seen.first_use("f2", H, &forecasts, &batches), None);
+        seen.record("f2", H, Use::LeftOut(1, 9));
+        assert_eq!(seen.first_use("f3", H, &forecasts, &batches), None);
+        seen.record("f3", H, Use::Forecast(0));
+        let at = |id: &str| {
+            seen.first_use(id, H, &forecasts, &batches)
+                .map(|(p, l)| (p.to_path_buf(), l))
+        };
+        assert_eq!(at("f1"), Some(("forecasts/a.csv".into(), 2)));
+        assert_eq!(at("f2"), Some(("forecasts/b.csv".into(), 9)));
+        assert_eq!(at("f3"), Some(("forecasts/a.csv".into(), 2)));
+        assert_eq!(at("f4"), None);
+        // With their real hashes nothing collides.
+        let mut seen = SeenIds::default();
+        seen.record("f1", id_hash("f1"), Use::Forecast(0));
+        assert!(seen.collided.is_empty());
+        assert!(
+            seen.first_use("f1", id_hash("f1"), &forecasts, &batches)
+                .is_some()
+        );
+        assert!(
+            seen.first_use("f2", id_hash("f2"), &forecasts, &batches)
+                .is_none()
+        );
     }
 }
