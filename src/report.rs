@@ -1266,16 +1266,24 @@ fn html_page(
             ],
             &[false, false, false, false, true, true],
         );
+        // The forecasts on each resolved question, in ledger order: one
+        // pass over the forecasts, not one per question.
+        let mut on: HashMap<&str, Vec<usize>> = resolved
+            .iter()
+            .map(|o| (o.question_id.as_str(), Vec::new()))
+            .collect();
+        for (i, f) in l.forecasts.iter().enumerate() {
+            if let Some(list) = on.get_mut(&*f.question_id) {
+                list.push(i);
+            }
+        }
         for o in resolved {
             let q = qidx.get(o.question_id.as_str()).map(|&k| &l.questions[k]);
             let title = q.map(|q| text(&q.title)).unwrap_or_default();
             let mut any = false;
-            for (i, f) in l
-                .forecasts
-                .iter()
-                .enumerate()
-                .filter(|(_, f)| *f.question_id == *o.question_id)
-            {
+            let rows = on.get(o.question_id.as_str()).map_or(&[][..], |v| &v[..]);
+            for &i in rows {
+                let f = &l.forecasts[i];
                 let status = set.status.get(i).copied().flatten();
                 let brier = fscores
                     .get(i)
