@@ -24,18 +24,13 @@ fn same_as_full_loader(root: &Path) {
     assert_eq!(scan.len(), full.forecasts.len(), "forecasts");
     assert_eq!(scan.counts(), full.counts(), "check's counts");
     // `check` says the same through either path.
-    let check = |env: &[(&str, &str)]| {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_hindsight"));
-        cmd.arg("--root").arg(root).arg("check");
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let out = cmd.output().unwrap();
-        (out.status.code(), out.stdout, out.stderr)
-    };
-    let fast_check = check(&[]);
+    let fast_check = hindsight_in(root, &["check"], &[]);
     assert_eq!(fast_check.0, Some(0));
-    assert_eq!(fast_check, check(&[("HINDSIGHT_FULL_LOAD", "1")]), "check");
+    assert_eq!(
+        fast_check,
+        hindsight_in(root, &["check"], &[("HINDSIGHT_FULL_LOAD", "1")]),
+        "check"
+    );
     let mut names: Vec<String> = full
         .forecasts
         .iter()
@@ -354,21 +349,27 @@ proptest::proptest! {
     }
 }
 
-fn score_json(root: &Path, env: &[(&str, &str)]) -> Vec<u8> {
+/// Run hindsight on `root` with `args` and extra environment: (exit code,
+/// stdout, stderr).
+fn hindsight_in(
+    root: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (Option<i32>, Vec<u8>, Vec<u8>) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_hindsight"));
-    cmd.args(["--root"])
-        .arg(root)
-        .args(["score", "--format", "json", "--resamples", "200"]);
+    cmd.arg("--root").arg(root).args(args);
     for (k, v) in env {
         cmd.env(k, v);
     }
     let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
+    (out.status.code(), out.stdout, out.stderr)
+}
+
+fn score_json(root: &Path, env: &[(&str, &str)]) -> Vec<u8> {
+    let args = ["score", "--format", "json", "--resamples", "200"];
+    let (code, stdout, stderr) = hindsight_in(root, &args, env);
+    assert_eq!(code, Some(0), "{}", String::from_utf8_lossy(&stderr));
+    stdout
 }
 
 #[test]

@@ -122,19 +122,22 @@ pub fn coverage_line(set: &ScoredSet) -> String {
 /// HINDSIGHT_TIMINGS), or an empty string where /proc is not available.
 pub fn memory_line() -> String {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|kb| kb.parse::<u64>().ok())
-    };
+    let field = |name: &str| status_kb(&status, name);
     // The high-water mark may have been reset by `phase_memory`: the peak is
     // the larger of it and the phases' peaks.
     let hwm = field("VmHWM:").map(|kb| kb.max(PEAK_KB.load(Ordering::Relaxed)));
     let mib =
         |kb: Option<u64>| kb.map_or_else(|| "?".to_string(), |kb| format!("{} MiB", kb / 1024));
     format!("memory now {}, peak {}", mib(field("VmRSS:")), mib(hwm))
+}
+
+/// A field of /proc/self/status in KiB (`name` with its colon).
+fn status_kb(status: &str, name: &str) -> Option<u64> {
+    status
+        .lines()
+        .find(|l| l.starts_with(name))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<u64>().ok())
 }
 
 /// The largest peak `phase_memory` has read (KiB).
@@ -149,11 +152,7 @@ pub fn phase_memory() -> String {
         return String::new();
     }
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let peak = status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|kb| kb.parse::<u64>().ok());
+    let peak = status_kb(&status, "VmHWM:");
     if let Some(kb) = peak {
         PEAK_KB.fetch_max(kb, Ordering::Relaxed);
     }

@@ -562,16 +562,16 @@ fn load_forecasts(
         let loc = Location::shared(file.clone(), row.line);
         let before = diags.len();
         let id = required(t, &row, "forecast_id", &loc, diags);
-        let mut first: Option<&str> = None;
+        // The id and its hash, when this row is the id's first use.
+        let mut first: Option<(&str, u64)> = None;
         if let Some(id) = id {
+            let h = id_hash(id);
             if id.chars().any(|c| c.is_whitespace() || c.is_control()) {
                 diags.push(Diagnostic::error(
                     loc.with_field("forecast_id"),
                     format!("{} contains white space", show(id)),
                 ));
-            } else if let Some((path, line)) =
-                seen.first_use(id, id_hash(id), &ledger.forecasts, batches)
-            {
+            } else if let Some((path, line)) = seen.first_use(id, h, &ledger.forecasts, batches) {
                 diags.push(Diagnostic::error(
                     loc.with_field("forecast_id"),
                     format!(
@@ -586,14 +586,14 @@ fn load_forecasts(
                     ),
                 ));
             } else {
-                first = Some(id);
+                first = Some((id, h));
             }
         }
         // A first use is recorded once the row's fate is known: the forecast
         // it became, or the row left out.
         let left_out = |seen: &mut SeenIds| {
-            if let Some(id) = first {
-                seen.record(id, id_hash(id), Use::LeftOut(b, row.line));
+            if let Some((id, h)) = first {
+                seen.record(id, h, Use::LeftOut(b, row.line));
             }
         };
         let qid = required(t, &row, "question_id", &loc, diags);
@@ -653,36 +653,36 @@ fn load_forecasts(
             left_out(seen);
             return;
         };
-        if let Some(id) = first {
-            seen.record(id, id_hash(id), Use::Forecast(ledger.forecasts.len()));
+        if let Some((id, h)) = first {
+            seen.record(id, h, Use::Forecast(ledger.forecasts.len()));
         }
-        let mut take = |name: &str| -> String {
+        let mut take = |name: &str| -> Box<str> {
             match t.col(name).and_then(|i| row.fields.get_mut(i)) {
                 Some(cell) => {
                     let v = std::mem::take(cell);
                     if v.trim().len() == v.len() {
-                        v
+                        v.into_boxed_str()
                     } else {
-                        v.trim().to_string()
+                        v.trim().into()
                     }
                 }
-                None => String::new(),
+                None => Box::default(),
             }
         };
         question_of.push(question.unwrap_or(0));
         ledger.forecasts.push(Forecast {
-            id: take("forecast_id").into_boxed_str(),
-            question_id: take("question_id").into_boxed_str(),
-            forecaster: take("forecaster").into_boxed_str(),
+            id: take("forecast_id"),
+            question_id: take("question_id"),
+            forecaster: take("forecaster"),
             made_on,
             probability: p,
             stated,
-            verbal: take("verbal").into_boxed_str(),
+            verbal: take("verbal"),
             direction,
-            option: take("option").into_boxed_str(),
-            quote: take("quote").into_boxed_str(),
-            source: take("source").into_boxed_str(),
-            recorded_by: take("recorded_by").into_boxed_str(),
+            option: take("option"),
+            quote: take("quote"),
+            source: take("source"),
+            recorded_by: take("recorded_by"),
             location: loc,
         });
     };
@@ -945,7 +945,10 @@ mod tests {
         };
         let (a, b) = (source("forecasts/a.csv"), source("forecasts/b.csv"));
         let batches = [&a, &b];
-        let forecasts = vec![forecast("f1", "forecasts/a.csv", 2)];
+        let forecasts = vec![
+            forecast("f1", "forecasts/a.csv", 2),
+            forecast("f3", "forecasts/b.csv", 5),
+        ];
         let mut seen = SeenIds::default();
         // Every id gets the same hash: all but the first collide.
         const H: u64 = 7;
@@ -954,14 +957,14 @@ mod tests {
         assert_eq!(seen.first_use("f2", H, &forecasts, &batches), None);
         seen.record("f2", H, Use::LeftOut(1, 9));
         assert_eq!(seen.first_use("f3", H, &forecasts, &batches), None);
-        seen.record("f3", H, Use::Forecast(0));
+        seen.record("f3", H, Use::Forecast(1));
         let at = |id: &str| {
             seen.first_use(id, H, &forecasts, &batches)
                 .map(|(p, l)| (p.to_path_buf(), l))
         };
         assert_eq!(at("f1"), Some(("forecasts/a.csv".into(), 2)));
         assert_eq!(at("f2"), Some(("forecasts/b.csv".into(), 9)));
-        assert_eq!(at("f3"), Some(("forecasts/a.csv".into(), 2)));
+        assert_eq!(at("f3"), Some(("forecasts/b.csv".into(), 5)));
         assert_eq!(at("f4"), None);
         // With their real hashes nothing collides.
         let mut seen = SeenIds::default();
